@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Process lifecycle: exec, fork and exit of processes outside the host, with
+ * their credentials; and the task marks that tell a container runtime's set-up
+ * from the container's own code. */
+#include "lib/common.bpf.h"
+#include "lib/task.bpf.h"
+
+/* Keeps the host-image mark of a task up to date across exec. Returns the
+ * ps_exec_flags this exec earns. */
+static __always_inline __u32 update_mark_on_exec(struct task_struct *task, __u32 mntns,
+						 struct ps_probe_counters *counters)
+{
+	struct ps_task_mark *mark;
+
+	if (mntns == host_mntns_inum) {
+		mark = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!mark) {
+			PS_COUNT(counters, errors);
+			return 0;
+		}
+		mark->flags = PS_MARK_HOST_IMAGE;
+		return 0;
+	}
+	mark = task_mark(task);
+	if (mark && (mark->flags & PS_MARK_HOST_IMAGE)) {
+		bpf_task_storage_delete(&task_marks, task);
+		return PS_EXEC_LEFT_RUNTIME;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ps_probe_counters *counters = probe_counter(PS_PROBE_EXEC);
+	struct ps_exec_event *event;
+	__u32 mntns, pidns, flags;
+	__u64 cgroup_id;
+	long len;
+
+	PS_COUNT(counters, seen);
+	mntns = task_mntns_inum(task);
+	pidns = task_pidns_inum(task);
+	cgroup_id = current_cgroup_id(task);
+	flags = update_mark_on_exec(task, mntns, counters);
+	if (is_host_task(mntns, pidns, cgroup_id)) {
+		PS_COUNT(counters, filtered_host);
+		return 0;
+	}
+
+	event = reserve_event(counters, sizeof(*event));
+	if (!event)
+		return 0;
+	fill_header(&event->hdr, PS_EVENT_EXEC, sizeof(*event));
+	fill_task(&event->task, task, cgroup_id, mntns, pidns);
+	if (task_mark(task))
+		event->task.flags |= PS_TASK_RUNTIME_IMAGE;
+	fill_capsets(&event->caps, BPF_CORE_READ(task, real_cred));
+	event->reserved = 0;
+	len = bpf_probe_read_kernel_str(event->filename, sizeof(event->filename),
+					BPF_CORE_READ(bprm, filename));
+	if (len < 0) {
+		event->filename[0] = '\0';
+		PS_COUNT(counters, errors);
+	} else if (len == sizeof(event->filename)) {
+		flags |= PS_EXEC_FILENAME_TRUNCATED;
+	}
+	event->flags = flags;
+	submit_event(counters, event);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct ps_probe_counters *counters = probe_counter(PS_PROBE_FORK);
+	struct ps_task_mark *parent_mark, *child_mark;
+	struct ps_fork_event *event;
+	__u32 mntns, pidns;
+	__u64 cgroup_id;
+
+	PS_COUNT(counters, seen);
+	parent_mark = task_mark(parent);
+	if (parent_mark) {
+		child_mark = bpf_task_storage_get(&task_marks, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (child_mark)
+			child_mark->flags = parent_mark->flags;
+		else
+			PS_COUNT(counters, errors);
+	}
+
+	/* Threads are not processes; their credentials are the process's. */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+
+	mntns = task_mntns_inum(child);
+	pidns = task_pidns_inum(child);
+	cgroup_id = task_cgroup_id(child);
+	if (is_host_task(mntns, pidns, cgroup_id)) {
+		PS_COUNT(counters, filtered_host);
+		return 0;
+	}
+	if (parent_mark) {
+		PS_COUNT(counters, runtime_setup);
+		return 0;
+	}
+
+	event = reserve_event(counters, sizeof(*event));
+	if (!event)
+		return 0;
+	fill_header(&event->hdr, PS_EVENT_FORK, sizeof(*event));
+	fill_task(&event->task, child, cgroup_id, mntns, pidns);
+	fill_capsets(&event->caps, BPF_CORE_READ(child, real_cred));
+	submit_event(counters, event);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit, struct task_struct *task)
+{
+	struct ps_probe_counters *counters = probe_counter(PS_PROBE_EXIT);
+	struct ps_exit_event *event;
+	__u32 mntns, pidns;
+	__u64 cgroup_id;
+
+	PS_COUNT(counters, seen);
+	/* The tracepoint fires for every thread; the process ends with its last. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+
+	mntns = task_mntns_inum(task);
+	pidns = task_pidns_inum(task);
+	cgroup_id = task_cgroup_id(task);
+	if (is_host_task(mntns, pidns, cgroup_id)) {
+		PS_COUNT(counters, filtered_host);
+		return 0;
+	}
+	/* Runtime set-up processes were never reported as started. */
+	if (task_mark(task)) {
+		PS_COUNT(counters, runtime_setup);
+		return 0;
+	}
+
+	event = reserve_event(counters, sizeof(*event));
+	if (!event)
+		return 0;
+	fill_header(&event->hdr, PS_EVENT_EXIT, sizeof(*event));
+	fill_task(&event->task, task, cgroup_id, mntns, pidns);
+	event->exit_code = BPF_CORE_READ(task, exit_code);
+	event->reserved = 0;
+	submit_event(counters, event);
+	return 0;
+}

@@ -1,0 +1,107 @@
+#include "app/commands/doctor_command.hpp"
+
+#include <iostream>
+
+#include "enrich/docker_client.hpp"
+#include "kernel/bpf_loader.hpp"
+#include "kernel/feature_probe.hpp"
+#include "util/text.hpp"
+
+namespace privsentry {
+namespace {
+
+void line(std::string_view what, bool ok, std::string_view detail) {
+  std::cout << (ok ? "  [ok]   " : "  [--]   ") << what;
+  if (!detail.empty()) {
+    std::cout << ": " << escape_for_terminal(detail, 400);
+  }
+  std::cout << "\n";
+}
+
+}  // namespace
+
+int doctor_command(const DoctorOptions& options) {
+  if (options.cap_tier != "auto" && !capability_tier_from_string(options.cap_tier)) {
+    std::cerr << "--cap-tier must be auto, tracepoint, fentry or kprobe\n";
+    return 2;
+  }
+  std::cout << "privsentry " << PRIVSENTRY_VERSION << " doctor\n\nHost\n";
+  auto context = load_host_context(options.common);
+  if (!context) {
+    line("host facts", false, context.error().message);
+    return 1;
+  }
+  const auto& facts = context->facts;
+  line("kernel", true, facts.kernel_release);
+  line("host name", true, facts.hostname);
+  line("cap_last_cap", true, std::to_string(facts.cap_last_cap));
+  const auto lacking = CapabilitySet::all_up_to(facts.cap_last_cap) - facts.bounding;
+  std::string bounding = facts.bounding.hex();
+  if (!lacking.empty()) {
+    bounding += " (the host itself lacks";
+    for (const auto& name : lacking.names()) {
+      bounding += " " + name;
+    }
+    bounding += ")";
+  }
+  line("host bounding set (pid 1)", true, bounding);
+  line("host namespaces from", true,
+       facts.namespaces_from + ": mnt " + std::to_string(facts.mntns) + ", pid " + std::to_string(facts.pidns));
+  line("sensor in the host pid namespace", facts.sensor_in_host_pidns,
+       facts.sensor_in_host_pidns ? "" : "run with --pid=host: kernel pids would not match /proc");
+
+  std::cout << "\nCgroups\n";
+  line("mode", context->layout.mode != CgroupMode::kNone, to_string(context->layout.mode));
+  for (const auto& mount : context->layout.mounts) {
+    std::string controllers = mount.unified ? "cgroup2" : "";
+    for (const auto& c : mount.controllers) {
+      controllers += (controllers.empty() ? "" : ",") + c;
+    }
+    line("mount " + mount.mount_point.string(), true, controllers);
+  }
+  line("tracked hierarchy", true, context->tracked.name + " at " + context->tracked.mount_point.string());
+  const bool v1_devices = context->layout.v1_controller("devices") != nullptr;
+  line("device restrictions read from", true,
+       v1_devices ? "cgroup v1 devices.list" : "cgroup v2 BPF_CGROUP_DEVICE programs");
+
+  std::cout << "\nKernel features\n";
+  for (const auto& check : probe_kernel_features()) {
+    line(check.name, check.available, check.detail);
+  }
+
+  std::cout << "\nCapability tiers (tried in this order; the first that loads is live)\n";
+  LoaderConfig config;
+  config.host_mntns = facts.mntns;
+  config.host_pidns = facts.pidns;
+  config.cgroup_v1_subsystem = context->tracked.v1_subsystem;
+  if (options.cap_tier != "auto") {
+    config.forced_tier = capability_tier_from_string(options.cap_tier);
+  }
+  CapabilityTier live = CapabilityTier::kNone;
+  for (const auto& attempt : BpfLoader::probe_tiers(config)) {
+    line(std::string(to_string(attempt.tier)), attempt.loaded, attempt.loaded ? "loads and attaches" : attempt.error);
+    if (attempt.loaded && live == CapabilityTier::kNone) {
+      live = attempt.tier;
+    }
+  }
+  line("live capability tier", live != CapabilityTier::kNone,
+       live == CapabilityTier::kNone ? "none: capability use would not be seen" : std::string(to_string(live)));
+
+  std::cout << "\nProbes\n";
+  config.ringbuf_bytes = 4096 * 16;
+  auto loaded = BpfLoader::load(config);
+  line("cgroup, exec, fork and exit probes", loaded.ok(), loaded ? "load and attach" : loaded.error().message);
+
+  std::cout << "\nDocker\n";
+  if (context->docker_socket.empty()) {
+    line("Docker Engine API", false, "off (--no-docker)");
+  } else {
+    const DockerClient client(context->docker_socket, DockerClientOptions{});
+    auto version = client.server_version();
+    line("Docker Engine API at " + context->docker_socket, version.ok(),
+         version ? *version : version.error().message + " (the sensor runs on kernel evidence without it)");
+  }
+  return loaded.ok() ? 0 : 1;
+}
+
+}  // namespace privsentry

@@ -1,0 +1,274 @@
+#include "app/commands/run_command.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+
+#include "enrich/cgroup_device_inspector.hpp"
+#include "enrich/docker_watcher.hpp"
+#include "kernel/bpf_cgroup_registry.hpp"
+#include "kernel/bpf_loader.hpp"
+#include "kernel/proc_scanner.hpp"
+#include "kernel/ringbuf_source.hpp"
+#include "pipeline/sensor.hpp"
+#include "sinks/ndjson_sink.hpp"
+#include "util/file.hpp"
+
+namespace privsentry {
+namespace {
+
+constexpr std::uint64_t kTickMs = 250;
+constexpr unsigned kCountersEveryTicks = 4;  // once a second
+
+nlohmann::json counters_json(const ProbeCounters& counters) {
+  nlohmann::json out = nlohmann::json::object();
+  for (std::size_t i = 0; i < counters.size(); ++i) {
+    const auto& c = counters[i];
+    out[std::string(probe_name(i))] = {{"seen", c.seen},
+                                       {"emitted", c.emitted},
+                                       {"lost", c.lost},
+                                       {"filtered_host", c.filtered_host},
+                                       {"runtime_setup", c.runtime_setup},
+                                       {"deduplicated", c.deduplicated},
+                                       {"errors", c.errors}};
+  }
+  return out;
+}
+
+// Lost records are reported as soon as they are counted: loss is never silent.
+class LossReporter {
+ public:
+  void check(const ProbeCounters& counters, Sensor& sensor, const Clock& clock) {
+    for (std::size_t i = 0; i < counters.size(); ++i) {
+      if (counters[i].lost > reported_[i]) {
+        const auto delta = counters[i].lost - reported_[i];
+        reported_[i] = counters[i].lost;
+        spdlog::error("ring buffer full: {} {} records lost ({} in all); raise --ringbuf-mib", delta, probe_name(i),
+                      counters[i].lost);
+        sensor.emit(SensorStatus{SensorStatus::Kind::kEventLoss,
+                                 clock.now(),
+                                 {{"probe", probe_name(i)}, {"lost", delta}, {"lost_total", counters[i].lost}}});
+      }
+    }
+  }
+
+ private:
+  std::array<std::uint64_t, PS_PROBE_COUNT> reported_{};
+};
+
+UniqueFd make_signalfd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    throw std::runtime_error("blocking SIGINT and SIGTERM failed");
+  }
+  UniqueFd fd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!fd.valid()) {
+    throw std::runtime_error("signalfd: " + errno_text(errno));
+  }
+  return fd;
+}
+
+UniqueFd make_timerfd(std::uint64_t period_ms) {
+  UniqueFd fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!fd.valid()) {
+    throw std::runtime_error("timerfd_create: " + errno_text(errno));
+  }
+  itimerspec spec{};
+  spec.it_interval.tv_sec = static_cast<time_t>(period_ms / 1000);
+  spec.it_interval.tv_nsec = static_cast<long>((period_ms % 1000) * 1'000'000);
+  spec.it_value = spec.it_interval;
+  if (::timerfd_settime(fd.get(), 0, &spec, nullptr) != 0) {
+    throw std::runtime_error("timerfd_settime: " + errno_text(errno));
+  }
+  return fd;
+}
+
+void watch(int epoll_fd, int fd) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = fd;
+  if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) {
+    throw std::runtime_error("epoll_ctl: " + errno_text(errno));
+  }
+}
+
+void drain_fd(int fd) {
+  std::uint64_t value = 0;
+  [[maybe_unused]] const auto n = ::read(fd, &value, sizeof(value));
+}
+
+int run_loop(const RunOptions& options, HostContext& context) {
+  LoaderConfig config;
+  config.host_mntns = context.facts.mntns;
+  config.host_pidns = context.facts.pidns;
+  config.cgroup_v1_subsystem = context.tracked.v1_subsystem;
+  config.ringbuf_bytes = options.ringbuf_mib << 20U;
+  if (options.cap_tier != "auto") {
+    config.forced_tier = capability_tier_from_string(options.cap_tier);
+  }
+  // Signals are blocked before any thread starts, so only the signalfd sees them.
+  UniqueFd signal_fd = make_signalfd();
+  auto loaded = BpfLoader::load(config);
+  if (!loaded) {
+    spdlog::critical("{}", loaded.error().message);
+    return 2;
+  }
+  BpfLoader& loader = **loaded;
+  spdlog::info("probes attached; capability tier: {}", to_string(loader.tier()));
+
+  SystemClock clock;
+  BpfCgroupRegistry registry(loader.container_cgroups_fd());
+  CgroupDeviceInspector devices(context.layout, "/proc");
+  NdjsonSink sink(stdout, "stdout", NativeJsonEncoder(context.facts.hostname));
+  NotifyingQueue<DockerUpdate> updates;
+  std::optional<DockerWatcher> watcher;
+  if (!context.docker_socket.empty()) {
+    watcher.emplace(DockerClient(context.docker_socket, DockerClientOptions{}), updates, ReconnectPolicy{});
+  }
+  SensorOptions sensor_options;
+  sensor_options.docker_grace = std::chrono::milliseconds(options.docker_grace_ms);
+  sensor_options.device_recheck = std::chrono::milliseconds(1000ULL * options.device_recheck_s);
+  sensor_options.docker_disabled_reason = "Docker enrichment is off (--no-docker)";
+  Sensor sensor(context.facts, context.tracked.hierarchy_id, registry, watcher ? &*watcher : nullptr, devices, sink,
+                clock, sensor_options);
+
+  nlohmann::json attempts = nlohmann::json::array();
+  for (const auto& attempt : loader.attempts()) {
+    attempts.push_back({{"tier", to_string(attempt.tier)}, {"loaded", attempt.loaded}, {"error", attempt.error}});
+  }
+  sensor.emit(
+      SensorStatus{SensorStatus::Kind::kStart,
+                   clock.now(),
+                   {{"version", PRIVSENTRY_VERSION},
+                    {"kernel", context.facts.kernel_release},
+                    {"capability_tier", to_string(loader.tier())},
+                    {"tier_attempts", attempts},
+                    {"cgroup", {{"mode", to_string(context.layout.mode)}, {"tracked_hierarchy", context.tracked.name}}},
+                    {"host_bounding", context.facts.bounding.hex()},
+                    {"docker", context.docker_socket.empty() ? nlohmann::json("disabled")
+                                                             : nlohmann::json(context.docker_socket)}}});
+
+  // Containers already running: the probes are attached, so anything that
+  // starts during the scan is in the ring buffer as well.
+  const ProcScanner scanner("/proc", context.facts, context.tracked);
+  const auto scanned = scanner.scan(clock.boot_now_ns());
+  for (const auto& process : scanned) {
+    sensor.handle_scanned(process.cgroups, process.process);
+  }
+  spdlog::info("start-up scan: {} container processes", scanned.size());
+  if (watcher) {
+    watcher->start();
+  }
+
+  RingbufSource source(loader.ringbuf_fd());
+  UniqueFd timer_fd = make_timerfd(kTickMs);
+  UniqueFd epoll_fd(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_fd.valid()) {
+    throw std::runtime_error("epoll_create1: " + errno_text(errno));
+  }
+  watch(epoll_fd.get(), source.fd());
+  watch(epoll_fd.get(), updates.fd());
+  watch(epoll_fd.get(), signal_fd.get());
+  watch(epoll_fd.get(), timer_fd.get());
+
+  const RecordHandler handler = [&](std::span<const std::byte> record) { sensor.handle_record(record); };
+  LossReporter losses;
+  unsigned ticks = 0;
+  std::string stop_reason;
+  while (stop_reason.empty()) {
+    std::array<epoll_event, 8> ready{};
+    const int n = ::epoll_wait(epoll_fd.get(), ready.data(), static_cast<int>(ready.size()), -1);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw std::runtime_error("epoll_wait: " + errno_text(errno));
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = ready[static_cast<std::size_t>(i)].data.fd;
+      if (fd == source.fd()) {
+        source.consume(handler);
+      } else if (fd == updates.fd()) {
+        for (const auto& update : updates.drain()) {
+          sensor.handle(update);
+        }
+      } else if (fd == timer_fd.get()) {
+        drain_fd(fd);
+        sensor.tick();
+        if (++ticks % kCountersEveryTicks == 0) {
+          if (auto counters = loader.read_counters()) {
+            losses.check(*counters, sensor, clock);
+          }
+        }
+      } else if (fd == signal_fd.get()) {
+        signalfd_siginfo info{};
+        if (::read(fd, &info, sizeof(info)) == sizeof(info)) {
+          stop_reason = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+        }
+      }
+    }
+  }
+
+  // Whatever the kernel already produced is still judged before stopping.
+  source.consume(handler);
+  for (const auto& update : updates.drain()) {
+    sensor.handle(update);
+  }
+  sensor.flush_pending();
+  if (watcher) {
+    watcher->stop();
+  }
+  nlohmann::json stop = {{"reason", stop_reason},
+                         {"stats",
+                          {{"records", sensor.stats().records},
+                           {"decode_errors", sensor.stats().decode_errors},
+                           {"findings", sensor.stats().findings},
+                           {"containers_started", sensor.stats().containers_started},
+                           {"containers_exited", sensor.stats().containers_exited},
+                           {"unattributed_events", sensor.state().unattributed()}}}};
+  if (auto counters = loader.read_counters()) {
+    losses.check(*counters, sensor, clock);
+    stop["probes"] = counters_json(*counters);
+  }
+  sensor.emit(SensorStatus{SensorStatus::Kind::kStop, clock.now(), stop});
+  spdlog::info("stopped on {}", stop_reason);
+  return 0;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& options) {
+  if (options.cap_tier != "auto" && !capability_tier_from_string(options.cap_tier)) {
+    spdlog::critical("--cap-tier must be auto, tracepoint, fentry or kprobe");
+    return 2;
+  }
+  auto context = load_host_context(options.common);
+  if (!context) {
+    spdlog::critical("{}", context.error().message);
+    return 2;
+  }
+  if (!context->facts.sensor_in_host_pidns) {
+    spdlog::critical(
+        "privsentry must run in the host pid namespace (docker run --pid=host), or kernel pids will not "
+        "match /proc");
+    return 2;
+  }
+  try {
+    return run_loop(options, *context);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 2;
+  }
+}
+
+}  // namespace privsentry

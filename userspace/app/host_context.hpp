@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+
+#include "state/cgroup_layout.hpp"
+#include "state/host_facts.hpp"
+#include "util/expected.hpp"
+
+namespace privsentry {
+
+// Options every command shares.
+struct CommonOptions {
+  std::string docker_host;  // DOCKER_HOST form; empty: the environment, then the default socket
+  bool no_docker = false;
+  std::string hostname;
+  std::string cgroup_hierarchy = "auto";
+  std::string log_level = "info";
+};
+
+// What a command needs to know about the host before it starts.
+struct HostContext {
+  HostFacts facts;
+  CgroupLayout layout;
+  TrackedHierarchy tracked;
+  std::string docker_socket;  // empty when Docker is off
+};
+
+Expected<HostContext> load_host_context(const CommonOptions& options);
+
+// Applies --log-level to spdlog (stderr).
+bool configure_logging(const std::string& level);
+
+}  // namespace privsentry

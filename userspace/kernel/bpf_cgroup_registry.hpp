@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+
+#include "state/container_cgroup_registry.hpp"
+
+namespace privsentry {
+
+// The container_cgroups BPF map: cgroups whose tasks the kernel side reports
+// even when they share the host's namespaces.
+class BpfCgroupRegistry final : public ContainerCgroupRegistry {
+ public:
+  explicit BpfCgroupRegistry(int map_fd);
+  void add(std::uint64_t cgroup_id) override;
+  void remove(std::uint64_t cgroup_id) override;
+  [[nodiscard]] std::uint64_t failures() const { return failures_; }
+
+ private:
+  int map_fd_;
+  std::uint64_t failures_ = 0;
+};
+
+}  // namespace privsentry

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "decode/event_decoder.hpp"
+#include "enrich/container_metadata_source.hpp"
+#include "enrich/device_inspector.hpp"
+#include "privsentry/clock.hpp"
+#include "privsentry/sink.hpp"
+#include "rules/rule_engine.hpp"
+#include "state/host_state.hpp"
+
+namespace privsentry {
+
+struct SensorOptions {
+  // How long a Docker container's report waits for the engine's answer.
+  std::chrono::milliseconds docker_grace{2000};
+  // How often a running container's device cgroup is read again.
+  std::chrono::milliseconds device_recheck{10000};
+  // Why Docker is not asked, when metadata is null ("--no-docker").
+  std::string docker_disabled_reason = "Docker enrichment is off";
+};
+
+struct SensorStats {
+  std::uint64_t records = 0;
+  std::uint64_t decode_errors = 0;
+  std::uint64_t findings = 0;
+  std::uint64_t containers_started = 0;
+  std::uint64_t containers_exited = 0;
+};
+
+// Everything above the kernel source: decoded events update the host state,
+// the engine's answers enrich it, the rules judge it, and records go to the
+// sink. Single-threaded: the event loop calls every method.
+class Sensor {
+ public:
+  Sensor(HostFacts facts, std::uint32_t tracked_hierarchy, ContainerCgroupRegistry& registry,
+         ContainerMetadataSource* metadata, DeviceInspector& devices, Sink& sink, const Clock& clock,
+         SensorOptions options);
+
+  // One ring buffer record.
+  void handle_record(std::span<const std::byte> record);
+  void handle(const KernelEvent& event);
+  // A process found by the start-up scan, and the cgroups it is in.
+  void handle_scanned(const std::vector<CgroupEvent>& cgroups, const ExecEvent& process);
+  void handle(const DockerUpdate& update);
+  // Deadlines and periodic checks; call a few times a second.
+  void tick();
+
+  // Reports every container that is ready, and those still waiting on the
+  // engine, without waiting (audit, shutdown).
+  void flush_pending();
+
+  void emit(const OutputRecord& record);
+
+  [[nodiscard]] HostState& state() { return state_; }
+  [[nodiscard]] const SensorStats& stats() const { return stats_; }
+  [[nodiscard]] bool docker_connected() const { return docker_connected_; }
+  [[nodiscard]] RuleEngine& rules() { return rules_; }
+
+ private:
+  void on_change(StateChange change);
+  void on_container_seen(Container& container);
+  void try_report(Container& container, bool force);
+  void check_devices(Container& container);
+  void apply_docker(Container& container, const DockerContainerInfo& info);
+  void report_exit(Container& container);
+  bool remember_finding(const std::string& id);
+
+  EventDecoder decoder_;
+  HostState state_;
+  RuleEngine rules_;
+  ContainerMetadataSource* metadata_;
+  DeviceInspector& devices_;
+  Sink& sink_;
+  const Clock& clock_;
+  SensorOptions options_;
+  SensorStats stats_;
+
+  bool docker_connected_ = false;
+  bool docker_state_reported_ = false;
+  std::string docker_error_;
+  // Answers for containers whose cgroup the kernel has not shown yet.
+  std::map<std::string, DockerContainerInfo> docker_cache_;
+  // Finding ids already sent, across container restarts (bounded, oldest out).
+  std::unordered_set<std::string> emitted_;
+  std::deque<std::string> emitted_order_;
+};
+
+}  // namespace privsentry

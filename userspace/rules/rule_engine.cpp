@@ -1,0 +1,173 @@
+#include "rules/rule_engine.hpp"
+
+#include "rules/evidence.hpp"
+#include "state/capability_verdict.hpp"
+
+namespace privsentry {
+namespace {
+
+using nlohmann::json;
+
+// Capabilities that, once held, are a known road out of a container.
+bool escape_grade(int capability) {
+  switch (capability) {
+    case 2:   // DAC_READ_SEARCH: open_by_handle_at on host files
+    case 16:  // SYS_MODULE
+    case 17:  // SYS_RAWIO
+    case 19:  // SYS_PTRACE
+    case 21:  // SYS_ADMIN
+    case 22:  // SYS_BOOT
+    case 33:  // MAC_ADMIN
+    case 39:  // BPF
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string display_name(const Container& container) {
+  if (container.docker && !container.docker->name.empty()) {
+    return container.docker->name;
+  }
+  return container.ref.id.substr(0, 12);
+}
+
+bool declared_privileged(const Container& container) {
+  return container.docker_status == DockerStatus::kKnown && container.docker && container.docker->privileged;
+}
+
+// Whether the engine's answer lets us say privilege is undeclared: it said
+// "not privileged", it does not know the container, or no engine manages it.
+bool engine_disowns(const Container& container) {
+  switch (container.docker_status) {
+    case DockerStatus::kKnown:
+      return !declared_privileged(container);
+    case DockerStatus::kNotFound:
+    case DockerStatus::kNotApplicable:
+      return true;
+    case DockerStatus::kPending:
+    case DockerStatus::kUnavailable:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+RuleEngine::RuleEngine(const HostFacts& facts) : facts_(facts) {}
+
+Finding RuleEngine::make(const Container& container, std::string_view rule, std::string_view qualifier,
+                         Severity severity, std::string title, std::string summary, WallTime now) const {
+  Finding finding;
+  finding.id = finding_id(facts_.hostname, container, rule, qualifier);
+  finding.rule = std::string(rule);
+  finding.severity = severity;
+  finding.title = std::move(title);
+  finding.summary = std::move(summary);
+  finding.time = now;
+  finding.container = snapshot_of(container);
+  finding.evidence = json::object();
+  finding.evidence["docker"] = docker_evidence(container);
+  finding.evidence["capabilities"] = container_capability_evidence(container, facts_);
+  finding.evidence["devices"] = device_evidence(container.devices);
+  return finding;
+}
+
+std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
+  std::vector<Finding> out;
+  auto raise = [&](Finding finding, std::string_view qualifier = {}) {
+    std::string label = finding.rule;
+    if (!qualifier.empty()) {
+      label += ":";
+      label += qualifier;
+    }
+    if (container.findings.emplace(finding.id, std::move(label)).second) {
+      out.push_back(std::move(finding));
+    }
+  };
+  const std::string name = display_name(container);
+  const bool full = container.full_capability_process.has_value();
+  const bool unrestricted = container.devices.state == DeviceVerdict::State::kUnrestricted;
+
+  if (declared_privileged(container)) {
+    raise(make(container, kRulePrivilegedContainer, "", Severity::kHigh, "Container runs in privileged mode",
+               "Docker declares container " + name +
+                   " privileged (HostConfig.Privileged=true): every capability and every device (CIS Docker 5.4)",
+               now));
+  }
+  if (full) {
+    raise(make(container, kRuleFullCapabilitySet, "", Severity::kHigh,
+               "Container processes hold every capability the host can grant",
+               "The kernel sees a process of container " + name + " with the effectively full capability set", now));
+  }
+  if (unrestricted) {
+    raise(make(container, kRuleUnrestrictedDevices, "", Severity::kHigh, "Container may use every device",
+               "The device cgroup of container " + name + " allows every device (" + container.devices.source + ")",
+               now));
+  }
+  if ((full || unrestricted) && engine_disowns(container)) {
+    std::string what = full && unrestricted ? "a full capability set and unrestricted devices"
+                       : full               ? "a full capability set"
+                                            : "unrestricted devices";
+    std::string engine = container.docker_status == DockerStatus::kKnown      ? "Docker says it is not privileged"
+                         : container.docker_status == DockerStatus::kNotFound ? "Docker does not know it"
+                                                                              : "no engine declares it";
+    auto finding = make(container, kRuleUndeclaredPrivilege, "", Severity::kCritical,
+                        "Kernel sees privilege the container engine does not declare",
+                        "Container " + name + " has " + what + ", but " + engine, now);
+    finding.evidence["kernel_sees"] = {{"full_capability_set", full}, {"unrestricted_devices", unrestricted}};
+    raise(std::move(finding));
+  }
+  for (const auto& [capability, use] : container.used) {
+    if (kDockerDefaultCapabilities.has(capability)) {
+      continue;
+    }
+    const auto cap_name = capability_name(capability);
+    auto finding = make(container, kRulePrivilegedCapabilityUse, cap_name,
+                        escape_grade(capability) ? Severity::kHigh : Severity::kMedium,
+                        "Container used a capability outside Docker's default set",
+                        "A process of container " + name + " was granted " + cap_name, now);
+    finding.evidence["capability_use"] = {{"capability", cap_name},
+                                          {"number", capability},
+                                          {"pid", use.pid},
+                                          {"comm", use.comm},
+                                          {"cred_effective", use.cred_effective.hex()}};
+    raise(std::move(finding), cap_name);
+  }
+  return out;
+}
+
+json RuleEngine::posture(const Container& container) const {
+  json out;
+  const bool full = container.full_capability_process.has_value();
+  const bool unrestricted = container.devices.state == DeviceVerdict::State::kUnrestricted;
+  const auto verdict = evaluate_capabilities(container.bounding_union, facts_.bounding);
+  bool uses_beyond_defaults = false;
+  for (const auto& [capability, use] : container.used) {
+    uses_beyond_defaults = uses_beyond_defaults || !kDockerDefaultCapabilities.has(capability);
+  }
+  std::string summary;
+  if (declared_privileged(container)) {
+    summary = "privileged";
+  } else if ((full || unrestricted) && engine_disowns(container)) {
+    summary = "undeclared-privilege";
+  } else if (full || unrestricted) {
+    summary = "privileged-unconfirmed";  // the engine could not be asked yet
+  } else if (!verdict.beyond_defaults.empty() || uses_beyond_defaults) {
+    summary = "elevated";
+  } else {
+    summary = "clean";
+  }
+  out["verdict"] = summary;
+  out["docker"] = {{"status", to_string(container.docker_status)},
+                   {"privileged", container.docker ? json(container.docker->privileged) : json(nullptr)}};
+  out["capabilities"] = {{"full", full},
+                         {"held", verdict.held.count()},
+                         {"host", facts_.bounding.count()},
+                         {"bounding", container.bounding_union.hex()},
+                         {"beyond_docker_defaults", verdict.beyond_defaults.names()}};
+  out["devices"] = {{"state", to_string(container.devices.state)}, {"source", container.devices.source}};
+  return out;
+}
+
+}  // namespace privsentry
