@@ -5,14 +5,17 @@
 #include "lib/common.bpf.h"
 #include "lib/task.bpf.h"
 
-/* Keeps the host-image mark of a task up to date across exec. Returns the
- * ps_exec_flags this exec earns. */
-static __always_inline __u32 update_mark_on_exec(struct task_struct *task, __u32 mntns,
+/* Keeps the host-image mark of a task up to date across exec: a host task
+ * that execs carries it (runc, nsenter, unshare start this way); any other
+ * exec clears it. Only host tasks are marked, so a container process that
+ * enters the host's mount namespace and execs there (the classic escape) is
+ * still reported. Returns the ps_exec_flags this exec earns. */
+static __always_inline __u32 update_mark_on_exec(struct task_struct *task, int host,
 						 struct ps_probe_counters *counters)
 {
 	struct ps_task_mark *mark;
 
-	if (mntns == host_mntns_inum) {
+	if (host) {
 		mark = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!mark) {
 			PS_COUNT(counters, errors);
@@ -36,14 +39,16 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 	struct ps_exec_event *event;
 	__u32 mntns, pidns, flags;
 	__u64 cgroup_id;
+	int host;
 	long len;
 
 	PS_COUNT(counters, seen);
 	mntns = task_mntns_inum(task);
 	pidns = task_pidns_inum(task);
 	cgroup_id = current_cgroup_id(task);
-	flags = update_mark_on_exec(task, mntns, counters);
-	if (is_host_task(mntns, pidns, cgroup_id)) {
+	host = is_host_task(mntns, pidns, cgroup_id);
+	flags = update_mark_on_exec(task, host, counters);
+	if (host) {
 		PS_COUNT(counters, filtered_host);
 		return 0;
 	}
@@ -53,8 +58,6 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 		return 0;
 	fill_header(&event->hdr, PS_EVENT_EXEC, sizeof(*event));
 	fill_task(&event->task, task, cgroup_id, mntns, pidns);
-	if (task_mark(task))
-		event->task.flags |= PS_TASK_RUNTIME_IMAGE;
 	fill_capsets(&event->caps, BPF_CORE_READ(task, real_cred));
 	event->reserved = 0;
 	len = bpf_probe_read_kernel_str(event->filename, sizeof(event->filename),

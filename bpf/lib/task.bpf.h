@@ -120,6 +120,8 @@ static __always_inline void fill_task(struct ps_task *out, struct task_struct *t
 		out->flags |= PS_TASK_HOST_NAMESPACES;
 	if (is_container_cgroup(cgroup_id))
 		out->flags |= PS_TASK_CONTAINER_CGROUP;
+	if (task_mark(task))
+		out->flags |= PS_TASK_RUNTIME_IMAGE;
 	out->cgroup_id = cgroup_id;
 	BPF_CORE_READ_STR_INTO(&out->comm, task, comm);
 }
