@@ -82,7 +82,12 @@ int main(int argc, char** argv) {
   doctor_cmd->add_option("--cap-tier", doctor.cap_tier, "Probe only this tier (auto: all, in order)")
       ->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   const std::string& level = run_cmd->parsed()     ? run.common.log_level
                              : audit_cmd->parsed() ? audit.common.log_level

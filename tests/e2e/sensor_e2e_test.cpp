@@ -1,0 +1,254 @@
+// privsentry run against a real Docker Engine (scripts/test-env.sh) on the
+// real kernel: each test starts the real binary and real containers and reads
+// the NDJSON it prints.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "e2e/support/e2e_support.hpp"
+
+namespace privsentry::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class SensorE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PRIVSENTRY_E2E_REQUIRE();
+    const auto version = docker({"version", "--format", "{{.Server.Version}}"});
+    ASSERT_EQ(version.exit_code, 0) << "the test Docker engine does not answer at " << docker_host()
+                                    << " (scripts/test-env.sh start): " << version.err;
+  }
+
+  // docker run -d; returns the full container id.
+  std::string run(const std::string& name, std::vector<std::string> options, std::vector<std::string> command) {
+    std::vector<std::string> args{"run", "-d", "--name", cleanup_.track(name)};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back(test_image());
+    args.insert(args.end(), command.begin(), command.end());
+    return docker_ok(args);
+  }
+
+  static std::set<std::string> rules_of(const std::vector<json>& findings) {
+    std::set<std::string> out;
+    for (const auto& f : findings) {
+      out.insert(f["rule"].get<std::string>());
+    }
+    return out;
+  }
+
+  ContainerCleanup cleanup_;
+};
+
+TEST_F(SensorE2E, PlainContainerGivesNoFinding) {
+  SensorProcess sensor;
+  const auto id = run(unique_name("plain"), {}, {"sh", "-c", "cat /proc/self/status >/dev/null; sleep 30"});
+  const auto start =
+      sensor.wait_for([&](const json& r) { return r["kind"] == "container-start" && r["container"]["id"] == id; });
+  ASSERT_TRUE(start) << sensor.log();
+  EXPECT_EQ((*start)["posture"]["verdict"], "clean");
+  EXPECT_EQ((*start)["posture"]["docker"]["privileged"], false);
+  EXPECT_EQ((*start)["posture"]["devices"]["state"], "restricted");
+  // Give the rules time to (wrongly) fire: runc's set-up used every capability.
+  std::this_thread::sleep_for(2s);
+  EXPECT_TRUE(sensor.findings_for(id).empty()) << sensor.findings_for(id)[0].dump(2);
+}
+
+TEST_F(SensorE2E, PrivilegedContainerIsReportedWithKernelEvidence) {
+  SensorProcess sensor;
+  const auto name = unique_name("priv");
+  const auto before = std::chrono::steady_clock::now();
+  const auto id = run(name, {"--privileged"}, {"sleep", "30"});
+  const auto returned = std::chrono::steady_clock::now();
+  ASSERT_EQ(id.size(), 64U);
+
+  const auto privileged = sensor.wait_for_finding(id, "privileged-container");
+  ASSERT_TRUE(privileged) << sensor.log();
+  const auto latency =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - returned);
+  std::cout << "  privileged-container seen " << latency.count() << " ms after docker run returned ("
+            << std::chrono::duration_cast<std::chrono::milliseconds>(returned - before).count()
+            << " ms in docker run)\n";
+  const auto& f = *privileged;
+  EXPECT_EQ(f["container"]["name"], name);
+  EXPECT_EQ(f["container"]["image"], test_image());
+  EXPECT_EQ(f["container"]["runtime"], "docker");
+  EXPECT_EQ(f["severity"], "high");
+  EXPECT_EQ(f["references"]["cis_docker_benchmark"], "5.4");
+  EXPECT_EQ(f["references"]["mitre_attack"][0], "T1611");
+  EXPECT_EQ(f["host"].get<std::string>().empty(), false);
+  EXPECT_EQ(f["evidence"]["docker"]["privileged"], true);
+  EXPECT_EQ(f["evidence"]["capabilities"]["full"], true);
+  EXPECT_TRUE(f["evidence"]["capabilities"]["missing"].empty());
+  EXPECT_EQ(f["evidence"]["capabilities"]["process"]["comm"], "sleep");
+  EXPECT_EQ(f["evidence"]["devices"]["state"], "unrestricted");
+
+  ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set")) << sensor.log();
+  const auto devices = sensor.wait_for_finding(id, "unrestricted-devices");
+  ASSERT_TRUE(devices);
+  EXPECT_NE((*devices)["evidence"]["devices"]["path"].get<std::string>().find(id), std::string::npos);
+  EXPECT_EQ(sensor.findings_for(id).size(), rules_of(sensor.findings_for(id)).size()) << "a rule fired twice";
+  EXPECT_FALSE(rules_of(sensor.findings_for(id)).contains("undeclared-privilege"));
+}
+
+TEST_F(SensorE2E, CapAddAllWithoutPrivilegedIsUndeclaredPrivilege) {
+  SensorProcess sensor;
+  const auto id = run(unique_name("capall"), {"--cap-add", "ALL"}, {"sleep", "30"});
+  ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set")) << sensor.log();
+  const auto undeclared = sensor.wait_for_finding(id, "undeclared-privilege");
+  ASSERT_TRUE(undeclared) << sensor.log();
+  EXPECT_EQ((*undeclared)["severity"], "critical");
+  EXPECT_EQ((*undeclared)["evidence"]["docker"]["privileged"], false);
+  EXPECT_EQ((*undeclared)["evidence"]["docker"]["cap_add"][0], "ALL");
+  std::this_thread::sleep_for(1s);
+  const auto rules = rules_of(sensor.findings_for(id));
+  EXPECT_FALSE(rules.contains("privileged-container"));
+  EXPECT_FALSE(rules.contains("unrestricted-devices"));
+}
+
+TEST_F(SensorE2E, UsedSysAdminIsPrivilegedCapabilityUse) {
+  SensorProcess sensor;
+  const auto id = run(unique_name("admin"), {"--cap-add", "SYS_ADMIN"},
+                      {"sh", "-c", "hostname privsentry-e2e && mount -t tmpfs none /mnt && sleep 30"});
+  const auto use = sensor.wait_for_finding(id, "privileged-capability-use");
+  ASSERT_TRUE(use) << sensor.log();
+  EXPECT_EQ((*use)["evidence"]["capability_use"]["capability"], "CAP_SYS_ADMIN");
+  EXPECT_EQ((*use)["severity"], "high");
+  std::this_thread::sleep_for(1s);
+  const auto rules = rules_of(sensor.findings_for(id));
+  EXPECT_EQ(rules, std::set<std::string>{"privileged-capability-use"});
+  EXPECT_EQ(sensor.findings_for(id).size(), 1U) << "CAP_SYS_ADMIN was reported more than once";
+}
+
+TEST_F(SensorE2E, ContainerStartedBeforeTheSensorIsFoundAtStart) {
+  const auto id = run(unique_name("early"), {"--privileged"}, {"sleep", "30"});
+  SensorProcess sensor;
+  const auto start =
+      sensor.wait_for([&](const json& r) { return r["kind"] == "container-start" && r["container"]["id"] == id; });
+  ASSERT_TRUE(start) << sensor.log();
+  EXPECT_EQ((*start)["observed_by"], "startup-scan");
+  ASSERT_TRUE(sensor.wait_for_finding(id, "privileged-container"));
+  ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set"));
+  ASSERT_TRUE(sensor.wait_for_finding(id, "unrestricted-devices"));
+}
+
+TEST_F(SensorE2E, HostPidNamespaceContainerIsStillAContainer) {
+  SensorProcess sensor;
+  const auto id = run(unique_name("pidhost"), {"--pid=host", "--privileged"}, {"sleep", "30"});
+  ASSERT_TRUE(sensor.wait_for_finding(id, "privileged-container")) << sensor.log();
+  ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set")) << sensor.log();
+}
+
+TEST_F(SensorE2E, ExitIsReportedWithPosture) {
+  SensorProcess sensor;
+  const auto id = run(unique_name("exit"), {"--privileged"}, {"sh", "-c", "sleep 1"});
+  const auto exit =
+      sensor.wait_for([&](const json& r) { return r["kind"] == "container-exit" && r["container"]["id"] == id; });
+  // Docker keeps the cgroup until the container is removed.
+  if (!exit) {
+    docker({"rm", "-f", id});
+  }
+  const auto after_rm = exit ? exit : sensor.wait_for([&](const json& r) {
+    return r["kind"] == "container-exit" && r["container"]["id"] == id;
+  });
+  ASSERT_TRUE(after_rm) << sensor.log();
+  EXPECT_EQ((*after_rm)["posture"]["verdict"], "privileged");
+  const auto findings = (*after_rm)["findings"];
+  EXPECT_NE(std::find(findings.begin(), findings.end(), "privileged-container"), findings.end());
+}
+
+TEST_F(SensorE2E, HostileLabelsCannotBreakTheStream) {
+  SensorProcess sensor;
+  const std::string hostile = "x\n{\"kind\":\"finding\",\"rule\":\"forged\"}\r\x1b[2J\x1b]0;t\x07\"quoted\"\\";
+  const auto id = run(unique_name("hostile"), {"--privileged", "--label", "evil=" + hostile}, {"sleep", "30"});
+  const auto finding = sensor.wait_for_finding(id, "privileged-container");
+  ASSERT_TRUE(finding) << sensor.log();
+  EXPECT_EQ((*finding)["container"]["labels"]["evil"], hostile);
+  for (const auto& line : sensor.raw_lines()) {
+    for (const char c : line) {
+      ASSERT_TRUE(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) << line;
+    }
+    EXPECT_FALSE(json::parse(line, nullptr, false).is_discarded()) << line;
+  }
+  for (const auto& record : sensor.records()) {
+    EXPECT_NE(record.value("rule", ""), "forged");
+  }
+}
+
+TEST_F(SensorE2E, ContainerOutsideDockerIsAnUnmanagedContainer) {
+  SensorProcess sensor;
+  // A container made by hand: new pid and mount namespaces, every capability.
+  Subprocess unshared({"unshare", "--pid", "--mount", "--fork", "--kill-child", "--mount-proc", "sh", "-c",
+                       "hostname >/dev/null; exec sleep 30"});
+  const auto finding = sensor.wait_for([](const json& r) {
+    return r["kind"] == "finding" && r["rule"] == "full-capability-set" && r["container"]["runtime"] == "unmanaged";
+  });
+  ASSERT_TRUE(finding) << sensor.log();
+  const auto id = (*finding)["container"]["id"].get<std::string>();
+  EXPECT_EQ(id.rfind("mntns-", 0), 0U);
+  const auto undeclared = sensor.wait_for_finding(id, "undeclared-privilege");
+  ASSERT_TRUE(undeclared);
+  EXPECT_EQ((*undeclared)["evidence"]["docker"]["status"], "not-applicable");
+  unshared.signal(SIGKILL);
+  unshared.wait(5s);
+  ASSERT_TRUE(sensor.wait_for([&](const json& r) {
+    return r["kind"] == "container-exit" && r["container"]["id"] == id;
+  })) << "an unmanaged container ends with its last process";
+}
+
+TEST_F(SensorE2E, DockerAbsentMeansKernelEvidenceAndUnknownVerdictThenCatchUp) {
+  // The sensor talks to a socket path where nothing listens yet.
+  const std::string dir = "/run/privsentry-e2e/" + unique_name("proxy");
+  std::filesystem::create_directories(dir);
+  const std::string link = dir + "/docker.sock";
+  const std::string real = docker_host().substr(std::string("unix://").size());
+  SensorProcess sensor({"--docker-host", "unix://" + link});
+  ASSERT_TRUE(sensor.wait_for([](const json& r) {
+    return r["kind"] == "docker-state" && r["docker"]["state"] == "unavailable";
+  })) << sensor.log();
+
+  const auto id = run(unique_name("nodocker"), {"--privileged"}, {"sleep", "60"});
+  const auto full = sensor.wait_for_finding(id, "full-capability-set");
+  ASSERT_TRUE(full) << sensor.log();
+  EXPECT_EQ((*full)["evidence"]["docker"]["status"], "unavailable");
+  EXPECT_TRUE((*full)["evidence"]["docker"]["privileged"].is_null());
+  EXPECT_FALSE(rules_of(sensor.findings_for(id)).contains("privileged-container"));
+
+  // The engine "comes back": the sensor reconnects, lists, inspects.
+  std::filesystem::create_symlink(real, link);
+  ASSERT_TRUE(sensor.wait_for(
+      [](const json& r) { return r["kind"] == "docker-state" && r["docker"]["state"] == "connected"; }, 60s))
+      << sensor.log();
+  const auto privileged = sensor.wait_for_finding(id, "privileged-container", 20s);
+  ASSERT_TRUE(privileged) << sensor.log();
+  EXPECT_EQ((*privileged)["evidence"]["docker"]["status"], "known");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(SensorE2E, StopsCleanlyOnSigtermWithCounters) {
+  SensorProcess sensor;
+  run(unique_name("counters"), {}, {"sleep", "30"});
+  ASSERT_TRUE(sensor.wait_for([](const json& r) { return r["kind"] == "container-start"; }));
+  EXPECT_EQ(sensor.stop(), 0) << sensor.log();
+  const auto records = sensor.records();
+  ASSERT_FALSE(records.empty());
+  const auto& last = records.back();
+  ASSERT_EQ(last["kind"], "sensor-stop");
+  EXPECT_EQ(last["reason"], "SIGTERM");
+  const auto& caps = last["probes"]["cap_capable"];
+  EXPECT_GT(caps["seen"].get<std::uint64_t>(), 0U);
+  EXPECT_GT(caps["filtered_host"].get<std::uint64_t>(), 0U);
+  EXPECT_GT(caps["runtime_setup"].get<std::uint64_t>(), 0U) << "runc's set-up checks were not recognised";
+  EXPECT_EQ(caps["lost"], 0);
+  EXPECT_GT(last["probes"]["process_exec"]["emitted"].get<std::uint64_t>(), 0U);
+  EXPECT_GT(last["probes"]["cgroup_mkdir"]["emitted"].get<std::uint64_t>(), 0U);
+}
+
+}  // namespace
+}  // namespace privsentry::e2e

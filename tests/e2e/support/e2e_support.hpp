@@ -1,0 +1,73 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/support/subprocess.hpp"
+
+namespace privsentry::e2e {
+
+// Why these tests cannot run here (not root, no BPF), or nullopt.
+std::optional<std::string> missing_root_or_bpf();
+// PRIVSENTRY_REQUIRE_E2E=1 turns a skip into a failure (CI sets it).
+bool e2e_required();
+
+// The test engine scripts/test-env.sh starts.
+std::string docker_host();
+std::string test_image();
+CommandResult docker(const std::vector<std::string>& args);
+// Fails the test with the engine's stderr unless the command succeeds; returns stdout, trimmed.
+std::string docker_ok(const std::vector<std::string>& args);
+std::string unique_name(const std::string& prefix);
+
+// Removes the containers a test made, whatever happens.
+class ContainerCleanup {
+ public:
+  ~ContainerCleanup();
+  const std::string& track(std::string name_or_id);
+
+ private:
+  std::vector<std::string> names_;
+};
+
+// The real privsentry binary, running `privsentry run`, its NDJSON parsed.
+class SensorProcess {
+ public:
+  explicit SensorProcess(std::vector<std::string> extra_args = {});
+  ~SensorProcess();
+
+  // Waits for a record for which match is true; from: first line index to look at.
+  std::optional<nlohmann::json> wait_for(const std::function<bool(const nlohmann::json&)>& match,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  std::optional<nlohmann::json> wait_for_finding(const std::string& container_id, const std::string& rule,
+                                                 std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  [[nodiscard]] std::vector<nlohmann::json> records() const;
+  [[nodiscard]] std::vector<nlohmann::json> findings_for(const std::string& container_id) const;
+  [[nodiscard]] std::vector<std::string> raw_lines() const { return process_->lines(); }
+  [[nodiscard]] std::string log() const { return process_->err(); }
+  // SIGTERM, then the exit code.
+  int stop();
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+};
+
+}  // namespace privsentry::e2e
+
+// Skips, or fails under PRIVSENTRY_REQUIRE_E2E=1, where root or BPF is missing.
+#define PRIVSENTRY_E2E_REQUIRE()                                                \
+  do {                                                                          \
+    if (const auto privsentry_why = ::privsentry::e2e::missing_root_or_bpf()) { \
+      if (::privsentry::e2e::e2e_required()) {                                  \
+        FAIL() << *privsentry_why << " and PRIVSENTRY_REQUIRE_E2E=1";           \
+      }                                                                         \
+      GTEST_SKIP() << *privsentry_why;                                          \
+    }                                                                           \
+  } while (0)
