@@ -9,6 +9,10 @@
 #include "lib/common.bpf.h"
 #include "lib/task.bpf.h"
 
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
 /* Capability checks already reported, per container cgroup, mount namespace,
  * capability and result. LRU: an evicted key only costs a repeat record, which
  * userspace de-duplicates again. */
@@ -29,6 +33,7 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	__u32 mntns, pidns;
 	__u64 cgroup_id;
 	__u8 one = 1;
+	long err;
 
 	PS_COUNT(counters, seen);
 	mntns = task_mntns_inum(task);
@@ -47,11 +52,15 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	key.mntns_inum = mntns;
 	key.capability = cap;
 	key.granted = ret == 0;
-	if (bpf_map_update_elem(&capability_seen, &key, &one, BPF_NOEXIST) != 0) {
-		/* -EEXIST: reported before. */
+	err = bpf_map_update_elem(&capability_seen, &key, &one, BPF_NOEXIST);
+	if (err == -EEXIST) {
 		PS_COUNT(counters, deduplicated);
 		return 0;
 	}
+	/* Any other failure: count it and report the check all the same; a
+	 * repeat costs less than a miss. */
+	if (err != 0)
+		PS_COUNT(counters, errors);
 
 	event = reserve_event(counters, sizeof(*event));
 	if (!event) {

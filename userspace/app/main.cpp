@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
       ->add_option("--docker-grace-ms", run.docker_grace_ms,
                    "How long a Docker container's report waits for the engine's answer")
       ->capture_default_str();
+  run_cmd
+      ->add_option("--raw-record", run.raw_record_path,
+                   "Also write every kernel record, as the kernel wrote it, to this file (owner-only), for tests "
+                   "and bug reports")
+      ->type_name("FILE");
   run_cmd->add_option("--device-recheck-s", run.device_recheck_s, "How often device cgroups are read again")
       ->check(CLI::Range(1U, 3600U))
       ->capture_default_str();

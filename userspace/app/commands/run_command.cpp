@@ -19,6 +19,7 @@
 #include "kernel/ringbuf_source.hpp"
 #include "pipeline/sensor.hpp"
 #include "sinks/ndjson_sink.hpp"
+#include "source/raw_record_writer.hpp"
 #include "util/file.hpp"
 
 namespace privsentry {
@@ -181,7 +182,16 @@ int run_loop(const RunOptions& options, HostContext& context) {
   watch(epoll_fd.get(), signal_fd.get());
   watch(epoll_fd.get(), timer_fd.get());
 
-  const RecordHandler handler = [&](std::span<const std::byte> record) { sensor.handle_record(record); };
+  std::optional<RawRecordWriter> raw_records;
+  if (!options.raw_record_path.empty()) {
+    raw_records.emplace(options.raw_record_path);
+  }
+  const RecordHandler handler = [&](std::span<const std::byte> record) {
+    if (raw_records) {
+      raw_records->write(record);
+    }
+    sensor.handle_record(record);
+  };
   LossReporter losses;
   unsigned ticks = 0;
   std::string stop_reason;
@@ -225,6 +235,9 @@ int run_loop(const RunOptions& options, HostContext& context) {
     sensor.handle(update);
   }
   sensor.flush_pending();
+  if (raw_records) {
+    raw_records->flush();
+  }
   if (watcher) {
     watcher->stop();
   }
