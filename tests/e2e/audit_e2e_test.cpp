@@ -93,6 +93,16 @@ TEST_F(AuditE2E, BadArgumentsExitTwo) {
   EXPECT_EQ(audit({"--docker-host", "tcp://127.0.0.1:2375"}).exit_code, 2);
 }
 
+TEST(WithoutRootE2E, RunSaysWhatItNeedsAndExitsTwo) {
+  PRIVSENTRY_E2E_REQUIRE();
+  // The real binary as nobody: the BPF load must fail with a reason, not crash.
+  const auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                   "--inh-caps=-all", "--bounding-set=-all", PRIVSENTRY_BINARY, "run", "--no-docker"});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("needs root"), std::string::npos) << result.err;
+  EXPECT_TRUE(result.out.empty()) << result.out;
+}
+
 TEST(DoctorE2E, ReportsProbesAndTheLiveTier) {
   PRIVSENTRY_E2E_REQUIRE();
   const auto result = run_command({PRIVSENTRY_BINARY, "doctor", "--docker-host", docker_host()});

@@ -145,6 +145,24 @@ TEST_F(SensorE2E, HostPidNamespaceContainerIsStillAContainer) {
   ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set")) << sensor.log();
 }
 
+TEST_F(SensorE2E, EitherCgroupHierarchyNamesTheContainer) {
+  // auto picks the devices hierarchy on a hybrid host; the unified one (and
+  // bpf_get_current_cgroup_id) must give the same answers where it is used.
+  for (const std::string hierarchy : {"unified", "devices"}) {
+    SensorProcess sensor({"--cgroup-hierarchy", hierarchy});
+    const auto start = sensor.records().front();
+    if (start.value("kind", "") != "sensor-start") {
+      FAIL() << sensor.log();
+    }
+    EXPECT_EQ(start["cgroup"]["tracked_hierarchy"], hierarchy);
+    const auto id = run(unique_name("hier-" + hierarchy), {"--privileged"}, {"sleep", "30"});
+    ASSERT_TRUE(sensor.wait_for_finding(id, "privileged-container")) << hierarchy << "\n" << sensor.log();
+    ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set")) << hierarchy;
+    ASSERT_TRUE(sensor.wait_for_finding(id, "unrestricted-devices")) << hierarchy;
+    ASSERT_TRUE(sensor.wait_for_finding(id, "privileged-capability-use")) << hierarchy;
+  }
+}
+
 TEST_F(SensorE2E, ExitIsReportedWithPosture) {
   SensorProcess sensor;
   const auto id = run(unique_name("exit"), {"--privileged"}, {"sh", "-c", "sleep 1"});

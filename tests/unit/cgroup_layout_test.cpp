@@ -9,7 +9,7 @@ namespace {
 
 using test::fixture;
 
-TEST(CgroupLayout, HybridHostTracksTheUnifiedHierarchy) {
+TEST(CgroupLayout, HybridHostTracksTheDevicesHierarchy) {
   const auto layout =
       parse_cgroup_layout(fixture("cgroup/mountinfo_hybrid.txt"), fixture("cgroup/proc_cgroups_hybrid.txt"));
   EXPECT_EQ(layout.mode, CgroupMode::kHybrid);
@@ -23,15 +23,20 @@ TEST(CgroupLayout, HybridHostTracksTheUnifiedHierarchy) {
 
   const auto tracked = choose_tracked_hierarchy(layout, "auto");
   ASSERT_TRUE(tracked);
-  EXPECT_EQ(tracked->v1_subsystem, -1);
-  EXPECT_EQ(tracked->hierarchy_id, 0U);
-  EXPECT_EQ(tracked->name, "unified");
+  EXPECT_EQ(tracked->name, "devices");
+  EXPECT_EQ(tracked->v1_subsystem, 5);
+  EXPECT_EQ(tracked->hierarchy_id, 5U);
+  EXPECT_EQ(tracked->mount_point, "/sys/fs/cgroup/devices");
 
-  const auto devices = choose_tracked_hierarchy(layout, "devices");
-  ASSERT_TRUE(devices);
-  EXPECT_EQ(devices->v1_subsystem, 5);
-  EXPECT_EQ(devices->hierarchy_id, 5U);
+  const auto unified = choose_tracked_hierarchy(layout, "unified");
+  ASSERT_TRUE(unified);
+  EXPECT_EQ(unified->v1_subsystem, -1);
+  EXPECT_EQ(unified->hierarchy_id, 0U);
+  EXPECT_EQ(unified->mount_point, "/sys/fs/cgroup/unified");
+
+  EXPECT_EQ(choose_tracked_hierarchy(layout, "memory")->v1_subsystem, 4);
   EXPECT_FALSE(choose_tracked_hierarchy(layout, "nonesuch"));
+  EXPECT_FALSE(choose_tracked_hierarchy(layout, "name=systemd"));
 }
 
 TEST(CgroupLayout, PureV2) {

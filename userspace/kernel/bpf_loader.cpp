@@ -169,6 +169,13 @@ std::vector<TierAttempt> BpfLoader::probe_tiers(const LoaderConfig& config) {
 }
 
 Expected<std::unique_ptr<BpfLoader>> BpfLoader::load(const LoaderConfig& config) {
+  // Without the right to load any program, every tier would fail the same
+  // way: say it once.
+  if (const int probe = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCKET_FILTER, nullptr); probe != 1) {
+    return Error{"this process cannot load BPF programs (" +
+                 (probe < 0 ? errno_text(-probe) : std::string("the kernel refuses them")) +
+                 "): privsentry needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN) and a kernel with BPF and BTF"};
+  }
   std::unique_ptr<BpfLoader> loader(new BpfLoader());
   loader->attempts_ = probe_tiers(config);
   for (const auto& attempt : loader->attempts_) {

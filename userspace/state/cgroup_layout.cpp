@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <optional>
 
 #include "util/file.hpp"
 
@@ -162,30 +163,52 @@ Expected<CgroupLayout> read_cgroup_layout(const std::filesystem::path& proc) {
 }
 
 Expected<TrackedHierarchy> choose_tracked_hierarchy(const CgroupLayout& layout, std::string_view preference) {
-  if (preference == "auto" || preference == "unified") {
-    if (const auto* unified = layout.unified()) {
-      return TrackedHierarchy{-1, 0, unified->mount_point, "unified"};
-    }
-    if (preference == "unified") {
-      return Error{"no cgroup2 (unified) hierarchy is mounted"};
-    }
-  }
-  static constexpr std::array<std::string_view, 4> kAutoControllers = {"devices", "memory", "pids", "cpu"};
-  std::vector<std::string_view> candidates;
-  if (preference == "auto") {
-    candidates.assign(kAutoControllers.begin(), kAutoControllers.end());
-  } else {
-    candidates.push_back(preference);
-  }
-  for (const auto name : candidates) {
+  auto v1 = [&](std::string_view name) -> std::optional<TrackedHierarchy> {
     const auto* mount = layout.v1_controller(name);
     const auto subsystem = layout.subsystems.find(std::string(name));
-    if (mount != nullptr && subsystem != layout.subsystems.end() && subsystem->second.hierarchy != 0) {
-      return TrackedHierarchy{subsystem->second.id, subsystem->second.hierarchy, mount->mount_point, std::string(name)};
+    if (mount == nullptr || subsystem == layout.subsystems.end() || subsystem->second.hierarchy == 0 ||
+        subsystem->second.id < 0) {
+      return std::nullopt;
+    }
+    return TrackedHierarchy{subsystem->second.id, subsystem->second.hierarchy, mount->mount_point, std::string(name)};
+  };
+  auto unified = [&]() -> std::optional<TrackedHierarchy> {
+    if (const auto* mount = layout.unified()) {
+      return TrackedHierarchy{-1, 0, mount->mount_point, "unified"};
+    }
+    return std::nullopt;
+  };
+
+  if (preference == "unified") {
+    if (auto tracked = unified()) {
+      return *tracked;
+    }
+    return Error{"no cgroup2 (unified) hierarchy is mounted"};
+  }
+  if (preference != "auto") {
+    if (auto tracked = v1(preference)) {
+      return *tracked;
+    }
+    return Error{"no v1 cgroup hierarchy of controller \"" + std::string(preference) + "\" is mounted"};
+  }
+  // On a hybrid host every runtime creates its v1 cgroups, but whether it also
+  // joins the unified hierarchy depends on the runtime and its version: a
+  // container left in the unified root would have no cgroup of its own there.
+  // The devices hierarchy always has one (runc needs it to restrict devices).
+  if (layout.mode == CgroupMode::kV2) {
+    if (auto tracked = unified()) {
+      return *tracked;
     }
   }
-  return Error{"no usable cgroup hierarchy for \"" + std::string(preference) +
-               "\": neither a unified mount nor a v1 controller listed in /proc/cgroups"};
+  for (const std::string_view name : {"devices", "memory", "pids", "cpu"}) {
+    if (auto tracked = v1(name)) {
+      return *tracked;
+    }
+  }
+  if (auto tracked = unified()) {
+    return *tracked;
+  }
+  return Error{"no usable cgroup hierarchy: neither a unified mount nor a v1 controller listed in /proc/cgroups"};
 }
 
 }  // namespace privsentry
