@@ -96,8 +96,8 @@ TEST_F(AuditE2E, BadArgumentsExitTwo) {
 TEST(WithoutRootE2E, RunSaysWhatItNeedsAndExitsTwo) {
   PRIVSENTRY_E2E_REQUIRE();
   // The real binary as nobody: the BPF load must fail with a reason, not crash.
-  const auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                   "--inh-caps=-all", "--bounding-set=-all", PRIVSENTRY_BINARY, "run", "--no-docker"});
+  const auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                   "--bounding-set=-all", PRIVSENTRY_BINARY, "run", "--no-docker"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("needs root"), std::string::npos) << result.err;
   EXPECT_TRUE(result.out.empty()) << result.out;
