@@ -62,8 +62,9 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	if (err != 0)
 		PS_COUNT(counters, errors);
 
-	event = reserve_event(counters, sizeof(*event));
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
+		PS_COUNT(counters, lost);
 		/* Forget the key, or the lost record would never be sent again. */
 		bpf_map_delete_elem(&capability_seen, &key);
 		return 0;

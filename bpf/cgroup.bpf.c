@@ -20,9 +20,11 @@ static __always_inline int emit_cgroup(__u32 probe, __u16 type, struct cgroup *c
 	long len;
 
 	PS_COUNT(counters, seen);
-	event = reserve_event(counters, sizeof(*event));
-	if (!event)
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (!event) {
+		PS_COUNT(counters, lost);
 		return 0;
+	}
 
 	fill_header(&event->hdr, type, sizeof(*event));
 	event->cgroup_id = BPF_CORE_READ(cgrp, kn, id);

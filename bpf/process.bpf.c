@@ -53,9 +53,11 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 		return 0;
 	}
 
-	event = reserve_event(counters, sizeof(*event));
-	if (!event)
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (!event) {
+		PS_COUNT(counters, lost);
 		return 0;
+	}
 	fill_header(&event->hdr, PS_EVENT_EXEC, sizeof(*event));
 	fill_task(&event->task, task, cgroup_id, mntns, pidns);
 	fill_capsets(&event->caps, BPF_CORE_READ(task, real_cred));
@@ -108,9 +110,11 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 		return 0;
 	}
 
-	event = reserve_event(counters, sizeof(*event));
-	if (!event)
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (!event) {
+		PS_COUNT(counters, lost);
 		return 0;
+	}
 	fill_header(&event->hdr, PS_EVENT_FORK, sizeof(*event));
 	fill_task(&event->task, child, cgroup_id, mntns, pidns);
 	fill_capsets(&event->caps, BPF_CORE_READ(child, real_cred));
@@ -144,9 +148,11 @@ int BPF_PROG(process_exit, struct task_struct *task)
 		return 0;
 	}
 
-	event = reserve_event(counters, sizeof(*event));
-	if (!event)
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (!event) {
+		PS_COUNT(counters, lost);
 		return 0;
+	}
 	fill_header(&event->hdr, PS_EVENT_EXIT, sizeof(*event));
 	fill_task(&event->task, task, cgroup_id, mntns, pidns);
 	event->exit_code = BPF_CORE_READ(task, exit_code);
