@@ -131,8 +131,12 @@ DeviceVerdict CgroupDeviceInspector::inspect_v2(const CgroupMount& mount, const 
     verdict.state = DeviceVerdict::State::kUnrestricted;
     verdict.detail = "no BPF_CGROUP_DEVICE program is effective: every device is allowed";
   } else {
-    verdict.state = DeviceVerdict::State::kRestricted;
-    verdict.detail = "device programs are attached; what they allow is not evaluated";
+    // runc attaches an allow-everything program to a privileged container
+    // on v2, so "attached" proves nothing either way: say unknown, never
+    // restricted, until the programs are evaluated.
+    verdict.state = DeviceVerdict::State::kUnknown;
+    verdict.detail = std::to_string(count) +
+                     " device program(s) attached; what they allow is not evaluated yet, so the restriction is unknown";
   }
   return verdict;
 }

@@ -10,7 +10,7 @@ namespace privsentry {
 // cgroup v1: reads the container's devices.list. cgroup v2: asks the kernel
 // for the effective BPF_CGROUP_DEVICE programs of the container's cgroup; none
 // means nothing restricts devices. (What an attached program allows is not
-// evaluated yet: such a cgroup reads as restricted, and the detail says so.)
+// evaluated yet: such a cgroup reads as unknown, and the detail says so.)
 class CgroupDeviceInspector final : public DeviceInspector {
  public:
   CgroupDeviceInspector(CgroupLayout layout, std::filesystem::path proc);
