@@ -30,26 +30,20 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ps_capability_key key = {};
 	struct ps_capability_event *event;
-	__u32 mntns, pidns;
-	__u64 cgroup_id;
+	struct task_ids ids;
 	__u8 one = 1;
 	long err;
 
 	PS_COUNT(counters, seen);
-	mntns = task_mntns_inum(task);
-	pidns = task_pidns_inum(task);
-	cgroup_id = current_cgroup_id(task);
-	if (is_host_task(mntns, pidns, cgroup_id)) {
-		PS_COUNT(counters, filtered_host);
+	if (filter_host_task(task, 1, &ids, counters))
 		return 0;
-	}
 	if (task_mark(task)) {
 		PS_COUNT(counters, runtime_setup);
 		return 0;
 	}
 
-	key.cgroup_id = cgroup_id;
-	key.mntns_inum = mntns;
+	key.cgroup_id = ids.cgroup_id;
+	key.mntns_inum = ids.mntns;
 	key.capability = cap;
 	key.granted = ret == 0;
 	err = bpf_map_update_elem(&capability_seen, &key, &one, BPF_NOEXIST);
@@ -70,7 +64,7 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 		return 0;
 	}
 	fill_header(&event->hdr, PS_EVENT_CAPABILITY, sizeof(*event));
-	fill_task(&event->task, task, cgroup_id, mntns, pidns);
+	fill_task(&event->task, task, &ids);
 	event->capability = cap;
 	event->granted = ret == 0;
 	event->userns_level = BPF_CORE_READ(target_ns, level);

@@ -37,21 +37,16 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 {
 	struct ps_probe_counters *counters = probe_counter(PS_PROBE_EXEC);
 	struct ps_exec_event *event;
-	__u32 mntns, pidns, flags;
-	__u64 cgroup_id;
+	struct task_ids ids;
+	__u32 flags;
 	int host;
 	long len;
 
 	PS_COUNT(counters, seen);
-	mntns = task_mntns_inum(task);
-	pidns = task_pidns_inum(task);
-	cgroup_id = current_cgroup_id(task);
-	host = is_host_task(mntns, pidns, cgroup_id);
+	host = filter_host_task(task, 1, &ids, counters);
 	flags = update_mark_on_exec(task, host, counters);
-	if (host) {
-		PS_COUNT(counters, filtered_host);
+	if (host)
 		return 0;
-	}
 
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
@@ -59,7 +54,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 		return 0;
 	}
 	fill_header(&event->hdr, PS_EVENT_EXEC, sizeof(*event));
-	fill_task(&event->task, task, cgroup_id, mntns, pidns);
+	fill_task(&event->task, task, &ids);
 	fill_capsets(&event->caps, BPF_CORE_READ(task, real_cred));
 	event->reserved = 0;
 	len = bpf_probe_read_kernel_str(event->filename, sizeof(event->filename),
@@ -81,8 +76,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	struct ps_probe_counters *counters = probe_counter(PS_PROBE_FORK);
 	struct ps_task_mark *parent_mark, *child_mark;
 	struct ps_fork_event *event;
-	__u32 mntns, pidns;
-	__u64 cgroup_id;
+	struct task_ids ids;
 
 	PS_COUNT(counters, seen);
 	parent_mark = task_mark(parent);
@@ -98,13 +92,8 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
 
-	mntns = task_mntns_inum(child);
-	pidns = task_pidns_inum(child);
-	cgroup_id = task_cgroup_id(child);
-	if (is_host_task(mntns, pidns, cgroup_id)) {
-		PS_COUNT(counters, filtered_host);
+	if (filter_host_task(child, 0, &ids, counters))
 		return 0;
-	}
 	if (parent_mark) {
 		PS_COUNT(counters, runtime_setup);
 		return 0;
@@ -116,7 +105,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 		return 0;
 	}
 	fill_header(&event->hdr, PS_EVENT_FORK, sizeof(*event));
-	fill_task(&event->task, child, cgroup_id, mntns, pidns);
+	fill_task(&event->task, child, &ids);
 	fill_capsets(&event->caps, BPF_CORE_READ(child, real_cred));
 	submit_event(counters, event);
 	return 0;
@@ -127,21 +116,15 @@ int BPF_PROG(process_exit, struct task_struct *task)
 {
 	struct ps_probe_counters *counters = probe_counter(PS_PROBE_EXIT);
 	struct ps_exit_event *event;
-	__u32 mntns, pidns;
-	__u64 cgroup_id;
+	struct task_ids ids;
 
 	PS_COUNT(counters, seen);
 	/* The tracepoint fires for every thread; the process ends with its last. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 
-	mntns = task_mntns_inum(task);
-	pidns = task_pidns_inum(task);
-	cgroup_id = task_cgroup_id(task);
-	if (is_host_task(mntns, pidns, cgroup_id)) {
-		PS_COUNT(counters, filtered_host);
+	if (filter_host_task(task, 1, &ids, counters))
 		return 0;
-	}
 	/* Runtime set-up processes were never reported as started. */
 	if (task_mark(task)) {
 		PS_COUNT(counters, runtime_setup);
@@ -154,7 +137,7 @@ int BPF_PROG(process_exit, struct task_struct *task)
 		return 0;
 	}
 	fill_header(&event->hdr, PS_EVENT_EXIT, sizeof(*event));
-	fill_task(&event->task, task, cgroup_id, mntns, pidns);
+	fill_task(&event->task, task, &ids);
 	event->exit_code = BPF_CORE_READ(task, exit_code);
 	event->reserved = 0;
 	submit_event(counters, event);

@@ -61,15 +61,36 @@ static __always_inline int is_container_cgroup(__u64 cgroup_id)
 	return bpf_map_lookup_elem(&container_cgroups, &cgroup_id) != NULL;
 }
 
+/* The ids the host filter and every record need. */
+struct task_ids {
+	__u32 mntns;
+	__u32 pidns;
+	__u64 cgroup_id;
+};
+
 /* A host task shares the host's mount and pid namespaces and is not in a cgroup
  * userspace registered as a container's. Only these are dropped in the kernel:
  * a container that shares the host pid namespace still has its own mount
  * namespace, and one that shares both still has its own cgroup. */
-static __always_inline int is_host_task(__u32 mntns, __u32 pidns, __u64 cgroup_id)
+static __always_inline int is_host_task(const struct task_ids *ids)
 {
-	if (mntns != host_mntns_inum || pidns != host_pidns_inum)
+	if (ids->mntns != host_mntns_inum || ids->pidns != host_pidns_inum)
 		return 0;
-	return !is_container_cgroup(cgroup_id);
+	return !is_container_cgroup(ids->cgroup_id);
+}
+
+/* Reads the task's ids; a host task is counted as filtered and gives 1.
+ * is_current: the task is the one running, whose cgroup is cheaper to read. */
+static __always_inline int filter_host_task(struct task_struct *task, int is_current, struct task_ids *ids,
+					    struct ps_probe_counters *counters)
+{
+	ids->mntns = task_mntns_inum(task);
+	ids->pidns = task_pidns_inum(task);
+	ids->cgroup_id = is_current ? current_cgroup_id(task) : task_cgroup_id(task);
+	if (!is_host_task(ids))
+		return 0;
+	PS_COUNT(counters, filtered_host);
+	return 1;
 }
 
 /* kernel_cap_t is { u32 cap[2]; } before Linux 6.3 and { u64 val; } after; both
@@ -97,10 +118,9 @@ static __always_inline struct ps_task_mark *task_mark(struct task_struct *task)
 	return bpf_task_storage_get(&task_marks, task, 0, 0);
 }
 
-/* Fills the task identity. cgroup_id, mntns and pidns were read by the caller
- * for filtering already. */
-static __always_inline void fill_task(struct ps_task *out, struct task_struct *task, __u64 cgroup_id,
-				      __u32 mntns, __u32 pidns)
+/* Fills the task identity; ids were read by filter_host_task already. */
+static __always_inline void fill_task(struct ps_task *out, struct task_struct *task,
+				      const struct task_ids *ids)
 {
 	const struct cred *cred = BPF_CORE_READ(task, real_cred);
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
@@ -112,17 +132,17 @@ static __always_inline void fill_task(struct ps_task *out, struct task_struct *t
 	out->ns_pid = upid.nr;
 	out->uid = BPF_CORE_READ(cred, uid.val);
 	out->euid = BPF_CORE_READ(cred, euid.val);
-	out->pidns_inum = pidns;
-	out->mntns_inum = mntns;
+	out->pidns_inum = ids->pidns;
+	out->mntns_inum = ids->mntns;
 	out->pidns_level = BPF_CORE_READ(task, thread_pid, level);
 	out->flags = 0;
-	if (mntns == host_mntns_inum && pidns == host_pidns_inum)
+	if (ids->mntns == host_mntns_inum && ids->pidns == host_pidns_inum)
 		out->flags |= PS_TASK_HOST_NAMESPACES;
-	if (is_container_cgroup(cgroup_id))
+	if (is_container_cgroup(ids->cgroup_id))
 		out->flags |= PS_TASK_CONTAINER_CGROUP;
 	if (task_mark(task))
 		out->flags |= PS_TASK_RUNTIME_IMAGE;
-	out->cgroup_id = cgroup_id;
+	out->cgroup_id = ids->cgroup_id;
 	BPF_CORE_READ_STR_INTO(&out->comm, task, comm);
 }
 
