@@ -249,6 +249,19 @@ TEST_F(SensorE2E, DockerAbsentMeansKernelEvidenceAndUnknownVerdictThenCatchUp) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(SensorE2E, ClosedStdoutIsAnErrorNotACrash) {
+  // The reader goes away after the first line; the next record cannot be
+  // written, and the sensor must say so and exit 2 (the error leaves
+  // libbpf's ring buffer callback without unwinding through C).
+  Subprocess pipeline({"bash", "-c",
+                       "set -o pipefail; '" + std::string(PRIVSENTRY_BINARY) + "' run --docker-host " + docker_host() +
+                           " | head -n 1 >/dev/null"});
+  std::this_thread::sleep_for(2s);
+  run(unique_name("epipe"), {"--privileged"}, {"sleep", "30"});
+  EXPECT_EQ(pipeline.wait(30s), 2) << pipeline.err();
+  EXPECT_NE(pipeline.err().find("writing to stdout failed"), std::string::npos) << pipeline.err();
+}
+
 TEST_F(SensorE2E, StopsCleanlyOnSigtermWithCounters) {
   SensorProcess sensor;
   run(unique_name("counters"), {}, {"sleep", "30"});

@@ -169,6 +169,33 @@ TEST_F(SensorTest, SlowEngineGetsAGracePeriodThenKernelEvidenceGoesOut) {
             std::string::npos);
 }
 
+TEST_F(SensorTest, FailedInspectIsAskedAgainWithBackoff) {
+  devices.verdict = restricted_v1();
+  sensor.handle(DockerUpdate{DockerUpdate::Kind::kConnected, {}, {}, "20.10"});
+  start_container(kPrivilegedBounding);
+  answer(DockerUpdate::Kind::kInspectFailed, {}, "inspect: HTTP 500");
+  EXPECT_EQ(sink.rules(), std::vector<std::string>{"full-capability-set"});
+  EXPECT_EQ(metadata.requested.size(), 1U);
+  clock.advance(4s);
+  sensor.tick();
+  EXPECT_EQ(metadata.requested.size(), 1U) << "too soon";
+  clock.advance(2s);
+  sensor.tick();
+  ASSERT_EQ(metadata.requested.size(), 2U);
+  answer(DockerUpdate::Kind::kInspectFailed, {}, "inspect: HTTP 500");
+  clock.advance(6s);
+  sensor.tick();
+  EXPECT_EQ(metadata.requested.size(), 2U) << "the wait doubles";
+  clock.advance(5s);
+  sensor.tick();
+  ASSERT_EQ(metadata.requested.size(), 3U);
+  answer(DockerUpdate::Kind::kInspected, docker_info(true));
+  EXPECT_EQ(sink.rules().back(), "privileged-container");
+  clock.advance(600s);
+  sensor.tick();
+  EXPECT_EQ(metadata.requested.size(), 3U) << "known containers are not asked again";
+}
+
 TEST_F(SensorTest, AnswerBeforeTheCgroupIsUsedWhenItAppears) {
   devices.verdict = restricted_v1();
   answer(DockerUpdate::Kind::kInspected, docker_info(true));

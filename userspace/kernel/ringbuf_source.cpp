@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "util/file.hpp"
 
@@ -19,31 +21,39 @@ RingbufSource::~RingbufSource() { ring_buffer__free(ring_); }
 
 int RingbufSource::on_record(void* context, void* data, std::size_t size) {
   auto* self = static_cast<RingbufSource*>(context);
-  (*self->handler_)(std::span<const std::byte>(static_cast<const std::byte*>(data), size));
+  // An exception must not unwind through libbpf's C code: hold it, stop
+  // consuming, and rethrow once libbpf has returned.
+  try {
+    (*self->handler_)(std::span<const std::byte>(static_cast<const std::byte*>(data), size));
+  } catch (...) {
+    self->failure_ = std::current_exception();
+    return -ECANCELED;
+  }
   ++self->handled_;
   return 0;
+}
+
+int RingbufSource::finish(int err, const char* what) {
+  handler_ = nullptr;
+  if (failure_) {
+    std::rethrow_exception(std::exchange(failure_, nullptr));
+  }
+  if (err < 0 && err != -EINTR) {
+    throw std::runtime_error(std::string(what) + " the BPF ring buffer: " + errno_text(-err));
+  }
+  return handled_;
 }
 
 int RingbufSource::poll(std::chrono::milliseconds timeout, const RecordHandler& handler) {
   handler_ = &handler;
   handled_ = 0;
-  const int err = ring_buffer__poll(ring_, static_cast<int>(timeout.count()));
-  handler_ = nullptr;
-  if (err < 0 && err != -EINTR) {
-    throw std::runtime_error("polling the BPF ring buffer: " + errno_text(-err));
-  }
-  return handled_;
+  return finish(ring_buffer__poll(ring_, static_cast<int>(timeout.count())), "polling");
 }
 
 int RingbufSource::consume(const RecordHandler& handler) {
   handler_ = &handler;
   handled_ = 0;
-  const int err = ring_buffer__consume(ring_);
-  handler_ = nullptr;
-  if (err < 0 && err != -EINTR) {
-    throw std::runtime_error("reading the BPF ring buffer: " + errno_text(-err));
-  }
-  return handled_;
+  return finish(ring_buffer__consume(ring_), "reading");
 }
 
 int RingbufSource::fd() const { return ring_buffer__epoll_fd(ring_); }

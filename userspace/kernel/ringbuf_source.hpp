@@ -1,5 +1,7 @@
 #pragma once
 
+#include <exception>
+
 #include "privsentry/event_source.hpp"
 
 struct ring_buffer;
@@ -22,9 +24,13 @@ class RingbufSource final : public EventSource {
  private:
   static int on_record(void* context, void* data, std::size_t size);
 
+  int finish(int err, const char* what);
+
   ring_buffer* ring_ = nullptr;
   const RecordHandler* handler_ = nullptr;
   int handled_ = 0;
+  // An exception from the handler, held while libbpf's C frames unwind.
+  std::exception_ptr failure_;
 };
 
 }  // namespace privsentry

@@ -10,6 +10,8 @@ namespace {
 
 constexpr std::size_t kMaxDockerCache = 4096;
 constexpr std::size_t kMaxRememberedFindings = 16384;
+constexpr std::chrono::milliseconds kReinspectAfter{2500};
+constexpr std::chrono::milliseconds kReinspectMax{300000};
 
 std::uint64_t to_ns(std::chrono::milliseconds ms) { return static_cast<std::uint64_t>(ms.count()) * 1'000'000ULL; }
 
@@ -99,12 +101,32 @@ void Sensor::on_container_seen(Container& container) {
     apply_docker(container, cached->second);
     return;
   }
-  container.docker_requested_boot_ns = clock_.boot_now_ns();
-  metadata_->request_inspect(container.ref.id);
+  request_inspect(container);
   if (docker_state_reported_ && !docker_connected_) {
     // Asked all the same: the answer arrives once the engine is back.
     container.docker_status = DockerStatus::kUnavailable;
     container.docker_error = docker_error_;
+  }
+}
+
+void Sensor::request_inspect(Container& container) {
+  container.docker_requested_boot_ns = clock_.boot_now_ns();
+  ++container.docker_attempts;
+  metadata_->request_inspect(container.ref.id);
+}
+
+void Sensor::retry_inspect(Container& container, std::uint64_t now_ns) {
+  // A failed inspect while the engine answers (a timeout, an error status, a
+  // bad answer) is asked again, backing off from 5 s to 5 min. After an
+  // outage the engine's resync asks anyway.
+  if (metadata_ == nullptr || !docker_connected_ || container.ref.runtime != ContainerRuntime::kDocker ||
+      container.docker_status != DockerStatus::kUnavailable) {
+    return;
+  }
+  const auto shift = std::min(container.docker_attempts, 6U);
+  const auto wait = std::min<std::uint64_t>(to_ns(kReinspectAfter) << shift, to_ns(kReinspectMax));
+  if (now_ns - container.docker_requested_boot_ns >= wait) {
+    request_inspect(container);
   }
 }
 
@@ -272,6 +294,7 @@ void Sensor::handle(const DockerUpdate& update) {
 void Sensor::tick() {
   const auto now_ns = clock_.boot_now_ns();
   for (auto* container : state_.containers()) {
+    retry_inspect(*container, now_ns);
     if (!container->active) {
       continue;
     }

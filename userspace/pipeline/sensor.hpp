@@ -72,6 +72,8 @@ class Sensor {
   void try_report(Container& container, bool force);
   void check_devices(Container& container);
   void apply_docker(Container& container, const DockerContainerInfo& info);
+  void request_inspect(Container& container);
+  void retry_inspect(Container& container, std::uint64_t now_ns);
   void report_exit(Container& container);
   bool remember_finding(const std::string& id);
 

@@ -83,6 +83,7 @@ struct Container {
   std::optional<DockerContainerInfo> docker;
   std::string docker_error;
   std::uint64_t docker_requested_boot_ns = 0;
+  unsigned docker_attempts = 0;  // inspect requests so far
 
   bool start_emitted = false;
   // Findings raised for this container: id -> "rule" or "rule:qualifier".
