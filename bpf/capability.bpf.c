@@ -31,6 +31,7 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	struct ps_capability_key key = {};
 	struct ps_capability_event *event;
 	struct task_ids ids;
+	__u32 flags;
 	__u8 one = 1;
 	long err;
 
@@ -42,10 +43,14 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 		return 0;
 	}
 
+	flags = cred == BPF_CORE_READ(task, real_cred) && cred == BPF_CORE_READ(task, cred)
+		    ? PS_CAP_CRED_IS_TASK
+		    : 0;
 	key.cgroup_id = ids.cgroup_id;
 	key.mntns_inum = ids.mntns;
 	key.capability = cap;
 	key.granted = ret == 0;
+	key.flags = flags;
 	err = bpf_map_update_elem(&capability_seen, &key, &one, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		PS_COUNT(counters, deduplicated);
@@ -68,7 +73,7 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	event->capability = cap;
 	event->granted = ret == 0;
 	event->userns_level = BPF_CORE_READ(target_ns, level);
-	event->flags = cred == BPF_CORE_READ(task, cred) ? PS_CAP_CRED_IS_TASK : 0;
+	event->flags = flags;
 	event->cred_effective = PS_READ_CAPS(cred, cap_effective);
 	submit_event(counters, event);
 	return 0;

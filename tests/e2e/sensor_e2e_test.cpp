@@ -48,7 +48,11 @@ class SensorE2E : public ::testing::Test {
 
 TEST_F(SensorE2E, PlainContainerGivesNoFinding) {
   SensorProcess sensor;
-  const auto id = run(unique_name("plain"), {}, {"sh", "-c", "cat /proc/self/status >/dev/null; sleep 30"});
+  // Writes make overlayfs act with the engine's credentials (override_creds):
+  // those checks are not the container's.
+  const auto id =
+      run(unique_name("plain"), {},
+          {"sh", "-c", "cat /proc/self/status >/dev/null; touch /etc/x; mkdir /tmp/d; echo > /bin/y; sleep 30"});
   const auto start =
       sensor.wait_for([&](const json& r) { return r["kind"] == "container-start" && r["container"]["id"] == id; });
   ASSERT_TRUE(start) << sensor.log();
@@ -247,6 +251,25 @@ TEST_F(SensorE2E, DockerAbsentMeansKernelEvidenceAndUnknownVerdictThenCatchUp) {
   ASSERT_TRUE(privileged) << sensor.log();
   EXPECT_EQ((*privileged)["evidence"]["docker"]["status"], "known");
   std::filesystem::remove_all(dir);
+}
+
+TEST_F(SensorE2E, RepeatedCapabilityChecksCostOneRecord) {
+  SensorProcess sensor;
+  const auto id = run(unique_name("hotloop"), {"--cap-add", "SYS_ADMIN"},
+                      {"sh", "-c", "for i in $(seq 1 300); do hostname loop$i; done; touch /tmp/done; sleep 30"});
+  ASSERT_TRUE(sensor.wait_for_finding(id, "privileged-capability-use")) << sensor.log();
+  // Wait for the loop to end inside the container.
+  for (int i = 0; i < 100 && docker({"exec", id, "test", "-e", "/tmp/done"}).exit_code != 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(sensor.stop(), 0);
+  const auto stop = sensor.records().back();
+  ASSERT_EQ(stop["kind"], "sensor-stop");
+  const auto& caps = stop["probes"]["cap_capable"];
+  // 300 sethostname calls each check CAP_SYS_ADMIN (and every exec more).
+  EXPECT_GE(caps["deduplicated"].get<std::uint64_t>(), 300U) << caps.dump();
+  EXPECT_LE(caps["emitted"].get<std::uint64_t>(), 20U) << caps.dump();
+  EXPECT_EQ(sensor.findings_for(id).size(), 1U) << "only CAP_SYS_ADMIN, once";
 }
 
 TEST_F(SensorE2E, ClosedStdoutIsAnErrorNotACrash) {

@@ -59,7 +59,11 @@ enum ps_exec_flags {
 
 /* Flags in ps_capability_event.flags. */
 enum ps_capability_flags {
-  /* The checked credentials are the acting task's own (not another task's). */
+  /* The checked credentials are the acting task's own real credentials: not
+   * another task's (has_capability()), and not credentials the kernel put
+   * on for the task (override_creds(): overlayfs acting with the mounter's
+   * credentials, access(2)). Only such a check is the task using a
+   * capability. */
   PS_CAP_CRED_IS_TASK = 1u << 0,
 };
 
@@ -179,13 +183,15 @@ struct ps_cgroup_event {
 PS_STATIC_ASSERT(sizeof(struct ps_cgroup_event) == 16 + 32 + PS_COMM_LEN + PS_CGROUP_PATH_LEN,
                  "ps_cgroup_event layout");
 
-/* Key of the in-kernel de-duplication of capability checks. */
+/* Key of the in-kernel de-duplication of capability checks. The credential
+ * flag is part of it, so a check made with borrowed credentials cannot stand
+ * in for the container's own use of the same capability. */
 struct ps_capability_key {
   __u64 cgroup_id;
   __u32 mntns_inum;
   __s32 capability;
   __u32 granted;
-  __u32 reserved;
+  __u32 flags; /* enum ps_capability_flags */
 };
 PS_STATIC_ASSERT(sizeof(struct ps_capability_key) == 24, "ps_capability_key layout");
 
