@@ -48,8 +48,10 @@ void Sensor::handle_record(std::span<const std::byte> record) {
   ++stats_.records;
   auto event = decoder_.decode(record);
   if (!event) {
-    ++stats_.decode_errors;
-    spdlog::warn("kernel record skipped: {}", event.error().message);
+    // Say it, but a stream of bad records must not become a stream of logs.
+    if (++stats_.decode_errors <= 10 || stats_.decode_errors % 10000 == 0) {
+      spdlog::warn("kernel record skipped ({} so far): {}", stats_.decode_errors, event.error().message);
+    }
     return;
   }
   handle(*event);
