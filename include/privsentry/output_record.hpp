@@ -15,6 +15,7 @@ namespace privsentry {
 struct ContainerLifecycle {
   enum class Kind { kStart, kExit };
   Kind kind = Kind::kStart;
+  std::string id;  // unique, assigned when emitted
   WallTime time;
   ContainerSnapshot container;
   std::string observed_by;  // start: "exec", "fork" or "startup-scan"
@@ -25,10 +26,11 @@ struct ContainerLifecycle {
 
 // The sensor's own state: start, stop, the live tier, Docker's reachability.
 struct SensorStatus {
-  enum class Kind { kStart, kStop, kDockerState, kEventLoss };
+  enum class Kind { kStart, kStop, kDockerState, kEventLoss, kDeliveryLoss };
   Kind kind = Kind::kStart;
   WallTime time;
   nlohmann::json details;
+  std::string id;  // unique, assigned when emitted
 };
 
 using OutputRecord = std::variant<Finding, ContainerLifecycle, SensorStatus>;

@@ -55,6 +55,7 @@ TEST(NativeJson, LifecycleAndStatusRecords) {
   start.container = sample_finding().container;
   start.container.name.reset();
   start.observed_by = "startup-scan";
+  start.id = "00000000000000010000000000000002";
   start.posture = {{"verdict", "clean"}};
   EXPECT_EQ(encoder.encode_line(start), trim(fixture("golden/container_start.ndjson")));
 
@@ -67,15 +68,19 @@ TEST(NativeJson, LifecycleAndStatusRecords) {
   EXPECT_EQ(exit_json["findings"][0], "privileged-container");
   EXPECT_FALSE(exit_json.contains("observed_by"));
 
-  const SensorStatus loss{SensorStatus::Kind::kEventLoss, fixed_time(), {{"probe", "cap_capable"}, {"lost", 3}}};
+  const SensorStatus loss{
+      SensorStatus::Kind::kEventLoss, fixed_time(), {{"probe", "cap_capable"}, {"lost", 3}}, "feedfacefeedface"};
   const auto loss_json = encoder.encode(loss);
   EXPECT_EQ(loss_json["kind"], "event-loss");
   EXPECT_EQ(loss_json["lost"], 3);
   EXPECT_EQ(loss_json["host"], "host-1");
+  EXPECT_EQ(loss_json["id"], "feedfacefeedface");
   // Details cannot overwrite the fixed fields.
-  const SensorStatus forged{SensorStatus::Kind::kStart, fixed_time(), {{"kind", "finding"}, {"host", "x"}}};
+  const SensorStatus forged{
+      SensorStatus::Kind::kStart, fixed_time(), {{"kind", "finding"}, {"host", "x"}, {"id", "forged"}}, "real"};
   EXPECT_EQ(encoder.encode(forged)["kind"], "sensor-start");
   EXPECT_EQ(encoder.encode(forged)["host"], "host-1");
+  EXPECT_EQ(encoder.encode(forged)["id"], "real");
 }
 
 TEST(NativeJson, HostileStringsStayOnOneAsciiLineAndRoundTrip) {

@@ -30,7 +30,18 @@ Sensor::Sensor(HostFacts facts, std::uint32_t tracked_hierarchy, ContainerCgroup
       clock_(clock),
       options_(std::move(options)) {}
 
-void Sensor::emit(const OutputRecord& record) { sink_.write(record); }
+void Sensor::emit(OutputRecord record) {
+  // Every record leaves with an id, so receivers can drop the duplicates
+  // that at-least-once delivery may cause. Findings bring a stable one.
+  std::visit(
+      [this](auto& r) {
+        if (r.id.empty()) {
+          r.id = ids_.next();
+        }
+      },
+      record);
+  sink_.write(record);
+}
 
 bool Sensor::remember_finding(const std::string& id) {
   if (!emitted_.insert(id).second) {
@@ -191,6 +202,7 @@ void Sensor::try_report(Container& container, bool force) {
       continue;
     }
     ++stats_.findings;
+    ++stats_.findings_by_rule[finding.rule];
     spdlog::info("finding {} {} container {} ({})", finding.rule, to_string(finding.severity), short_id(container),
                  escape_for_terminal(finding.container.name.value_or(""), 64));
     emit(finding);
@@ -231,7 +243,8 @@ void Sensor::handle(const DockerUpdate& update) {
         spdlog::info("docker: connected, engine {}", escape_for_terminal(update.message, 80));
         emit(SensorStatus{SensorStatus::Kind::kDockerState,
                           clock_.now(),
-                          {{"docker", {{"state", "connected"}, {"engine", update.message}}}}});
+                          {{"docker", {{"state", "connected"}, {"engine", update.message}}}},
+                          {}});
       }
       return;
     }
@@ -244,7 +257,8 @@ void Sensor::handle(const DockerUpdate& update) {
         spdlog::warn("docker: unavailable, running on kernel evidence: {}", escape_for_terminal(update.message, 300));
         emit(SensorStatus{SensorStatus::Kind::kDockerState,
                           clock_.now(),
-                          {{"docker", {{"state", "unavailable"}, {"error", update.message}}}}});
+                          {{"docker", {{"state", "unavailable"}, {"error", update.message}}}},
+                          {}});
       }
       for (auto* container : state_.containers()) {
         if (container->docker_status == DockerStatus::kPending) {

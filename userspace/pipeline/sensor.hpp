@@ -17,6 +17,7 @@
 #include "privsentry/sink.hpp"
 #include "rules/rule_engine.hpp"
 #include "state/host_state.hpp"
+#include "util/record_ids.hpp"
 
 namespace privsentry {
 
@@ -35,6 +36,7 @@ struct SensorStats {
   std::uint64_t findings = 0;
   std::uint64_t containers_started = 0;
   std::uint64_t containers_exited = 0;
+  std::map<std::string, std::uint64_t> findings_by_rule;
 };
 
 // Everything above the kernel source: decoded events update the host state,
@@ -59,9 +61,10 @@ class Sensor {
   // engine, without waiting (audit, shutdown).
   void flush_pending();
 
-  void emit(const OutputRecord& record);
+  void emit(OutputRecord record);
 
   [[nodiscard]] HostState& state() { return state_; }
+  [[nodiscard]] const HostState& state() const { return state_; }
   [[nodiscard]] const SensorStats& stats() const { return stats_; }
   [[nodiscard]] bool docker_connected() const { return docker_connected_; }
   [[nodiscard]] RuleEngine& rules() { return rules_; }
@@ -78,6 +81,7 @@ class Sensor {
   bool remember_finding(const std::string& id);
 
   EventDecoder decoder_;
+  RecordIds ids_;
   HostState state_;
   RuleEngine rules_;
   ContainerMetadataSource* metadata_;

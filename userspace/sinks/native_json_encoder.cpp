@@ -55,6 +55,7 @@ json NativeJsonEncoder::encode(const OutputRecord& record) const {
   if (const auto* lifecycle = std::get_if<ContainerLifecycle>(&record)) {
     const bool start = lifecycle->kind == ContainerLifecycle::Kind::kStart;
     json out = base(start ? "container-start" : "container-exit", lifecycle->time, host_);
+    out["id"] = lifecycle->id;
     out["container"] = container_json(lifecycle->container);
     out["posture"] = lifecycle->posture;
     if (start) {
@@ -80,8 +81,12 @@ json NativeJsonEncoder::encode(const OutputRecord& record) const {
     case SensorStatus::Kind::kEventLoss:
       kind = "event-loss";
       break;
+    case SensorStatus::Kind::kDeliveryLoss:
+      kind = "delivery-loss";
+      break;
   }
   json out = base(kind, status.time, host_);
+  out["id"] = status.id;
   if (status.details.is_object()) {
     for (const auto& [key, value] : status.details.items()) {
       if (!out.contains(key)) {

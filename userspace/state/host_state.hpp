@@ -54,6 +54,7 @@ class HostState {
   Container* find(const std::string& key);
   Container* find_docker(const std::string& id);
   std::vector<Container*> containers();
+  [[nodiscard]] std::size_t container_count() const { return containers_.size(); }
 
   // Events no container could be found for, and other oddities, for stats.
   [[nodiscard]] std::uint64_t unattributed() const { return unattributed_; }

@@ -38,4 +38,61 @@ std::string format_rfc3339(WallTime time) {
   return out;
 }
 
+std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction]Z
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text.back() != 'Z') {
+    return std::nullopt;
+  }
+  auto number = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+    int value = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') {
+        return std::nullopt;
+      }
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  const auto year = number(0, 4);
+  const auto month = number(5, 2);
+  const auto day = number(8, 2);
+  const auto hour = number(11, 2);
+  const auto minute = number(14, 2);
+  const auto second = number(17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || *month < 1 || *month > 12 || *day < 1 || *day > 31 ||
+      *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  int millis = 0;
+  const std::size_t end = text.size() - 1;
+  if (end > 19) {
+    if (text[19] != '.' || end == 20) {
+      return std::nullopt;
+    }
+    int digits = 0;
+    for (std::size_t i = 20; i < end; ++i) {
+      if (text[i] < '0' || text[i] > '9') {
+        return std::nullopt;
+      }
+      if (digits < 3) {
+        millis = millis * 10 + (text[i] - '0');
+        ++digits;
+      }
+    }
+    while (digits++ < 3) {
+      millis *= 10;
+    }
+  }
+  std::tm tm{};
+  tm.tm_year = *year - 1900;
+  tm.tm_mon = *month - 1;
+  tm.tm_mday = *day;
+  tm.tm_hour = *hour;
+  tm.tm_min = *minute;
+  tm.tm_sec = *second;
+  const std::time_t seconds = ::timegm(&tm);
+  return static_cast<std::int64_t>(seconds) * 1000 + millis;
+}
+
 }  // namespace privsentry

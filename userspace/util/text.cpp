@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace privsentry {
@@ -34,6 +35,48 @@ std::string escape_for_terminal(std::string_view text, std::size_t max_bytes) {
 std::string from_c_field(const char* data, std::size_t size) {
   const auto* end = static_cast<const char*>(std::memchr(data, '\0', size));
   return std::string(data, end == nullptr ? size : static_cast<std::size_t>(end - data));
+}
+
+std::string sanitize_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t min = 0;
+    if (lead < 0x80) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    if ((lead & 0xe0U) == 0xc0U) {
+      length = 2;
+      min = 0x80;
+    } else if ((lead & 0xf0U) == 0xe0U) {
+      length = 3;
+      min = 0x800;
+    } else if ((lead & 0xf8U) == 0xf0U) {
+      length = 4;
+      min = 0x10000;
+    }
+    bool valid = length != 0 && i + length <= text.size();
+    std::uint32_t code = valid ? (lead & (0xffU >> (length + 1))) : 0;
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      const auto cont = static_cast<unsigned char>(text[i + k]);
+      valid = (cont & 0xc0U) == 0x80U;
+      code = (code << 6U) | (cont & 0x3fU);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid too.
+    valid = valid && code >= min && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+    if (valid) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  return out;
 }
 
 bool is_hex_id(std::string_view id) {

@@ -19,6 +19,9 @@ std::string escape_for_terminal(std::string_view text, std::size_t max_bytes);
 // A C string field from the kernel: up to the first NUL, at most size bytes.
 std::string from_c_field(const char* data, std::size_t size);
 
+// Valid UTF-8 stays as it is; each invalid byte becomes U+FFFD.
+std::string sanitize_utf8(std::string_view text);
+
 // True for exactly 64 lowercase hex digits (Docker, containerd and CRI-O ids).
 bool is_full_container_id(std::string_view id);
 

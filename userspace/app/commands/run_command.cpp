@@ -11,14 +11,17 @@
 #include <cstdio>
 #include <optional>
 
+#include "app/sensor_metrics.hpp"
 #include "enrich/cgroup_device_inspector.hpp"
 #include "enrich/docker_watcher.hpp"
 #include "kernel/bpf_cgroup_registry.hpp"
 #include "kernel/bpf_loader.hpp"
 #include "kernel/proc_scanner.hpp"
 #include "kernel/ringbuf_source.hpp"
+#include "metrics/metrics_server.hpp"
+#include "output/output_fanout.hpp"
+#include "output/sink_factory.hpp"
 #include "pipeline/sensor.hpp"
-#include "sinks/ndjson_sink.hpp"
 #include "source/raw_record_writer.hpp"
 #include "util/file.hpp"
 
@@ -55,7 +58,8 @@ class LossReporter {
                       counters[i].lost);
         sensor.emit(SensorStatus{SensorStatus::Kind::kEventLoss,
                                  clock.now(),
-                                 {{"probe", probe_name(i)}, {"lost", delta}, {"lost_total", counters[i].lost}}});
+                                 {{"probe", probe_name(i)}, {"lost", delta}, {"lost_total", counters[i].lost}},
+                                 {}});
       }
     }
   }
@@ -69,6 +73,7 @@ UniqueFd make_signalfd() {
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGHUP);
   if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
     throw std::runtime_error("blocking SIGINT and SIGTERM failed");
   }
@@ -108,7 +113,45 @@ void drain_fd(int fd) {
   [[maybe_unused]] const auto n = ::read(fd, &value, sizeof(value));
 }
 
-int run_loop(const RunOptions& options, HostContext& context) {
+SinkSettings sink_settings(const RunOptions& options) {
+  SinkSettings settings;
+  settings.spool_dir = options.spool_dir;
+  settings.spool_max_bytes = static_cast<std::uint64_t>(options.spool_max_mib) << 20U;
+  settings.hec_token = options.hec_token;
+  settings.tls.ca_file = options.tls_ca;
+  settings.tls.cert_file = options.tls_cert;
+  settings.tls.key_file = options.tls_key;
+  settings.product_version = PRIVSENTRY_VERSION;
+  return settings;
+}
+
+Expected<std::vector<OutputSpec>> output_specs(const RunOptions& options) {
+  std::vector<OutputSpec> specs;
+  const std::vector<std::string> uris = options.outputs.empty() ? std::vector<std::string>{"stdout"} : options.outputs;
+  for (const auto& uri : uris) {
+    auto spec = parse_output_uri(uri);
+    if (!spec) {
+      return spec.error();
+    }
+    specs.push_back(std::move(*spec));
+  }
+  return specs;
+}
+
+void emit_losses(OutputFanout& outputs, Sensor& sensor, const Clock& clock) {
+  for (const auto& loss : outputs.take_losses()) {
+    spdlog::error("sink {}: {} records lost: {}", loss.sink, loss.records, loss.reason);
+    nlohmann::json details = {{"sink", loss.sink}, {"uri", loss.uri}, {"lost", loss.records}, {"reason", loss.reason}};
+    if (loss.oldest_ms != 0) {
+      details["oldest_lost"] = format_rfc3339(WallTime(std::chrono::milliseconds(loss.oldest_ms)));
+      details["newest_lost"] = format_rfc3339(WallTime(std::chrono::milliseconds(loss.newest_ms)));
+    }
+    sensor.emit(SensorStatus{SensorStatus::Kind::kDeliveryLoss, clock.now(), details, {}});
+  }
+}
+
+int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext& context) {
+  RunOptions options = initial;
   LoaderConfig config;
   config.host_mntns = context.facts.mntns;
   config.host_pidns = context.facts.pidns;
@@ -116,6 +159,16 @@ int run_loop(const RunOptions& options, HostContext& context) {
   config.ringbuf_bytes = options.ringbuf_mib << 20U;
   if (options.cap_tier != "auto") {
     config.forced_tier = capability_tier_from_string(options.cap_tier);
+  }
+  auto specs = output_specs(options);
+  if (!specs) {
+    spdlog::critical("{}", specs.error().message);
+    return 2;
+  }
+  auto workers = make_workers(*specs, sink_settings(options));
+  if (!workers) {
+    spdlog::critical("{}", workers.error().message);
+    return 2;
   }
   // Signals are blocked before any thread starts, so only the signalfd sees them.
   UniqueFd signal_fd = make_signalfd();
@@ -130,7 +183,7 @@ int run_loop(const RunOptions& options, HostContext& context) {
   SystemClock clock;
   BpfCgroupRegistry registry(loader.container_cgroups_fd());
   CgroupDeviceInspector devices(context.layout, "/proc");
-  NdjsonSink sink(stdout, "stdout", NativeJsonEncoder(context.facts.hostname));
+  OutputFanout outputs(NativeJsonEncoder(context.facts.hostname), std::move(*workers));
   NotifyingQueue<DockerUpdate> updates;
   std::optional<DockerWatcher> watcher;
   if (!context.docker_socket.empty()) {
@@ -140,24 +193,41 @@ int run_loop(const RunOptions& options, HostContext& context) {
   sensor_options.docker_grace = std::chrono::milliseconds(options.docker_grace_ms);
   sensor_options.device_recheck = std::chrono::milliseconds(1000ULL * options.device_recheck_s);
   sensor_options.docker_disabled_reason = "Docker enrichment is off (--no-docker)";
-  Sensor sensor(context.facts, context.tracked.hierarchy_id, registry, watcher ? &*watcher : nullptr, devices, sink,
+  Sensor sensor(context.facts, context.tracked.hierarchy_id, registry, watcher ? &*watcher : nullptr, devices, outputs,
                 clock, sensor_options);
+
+  SensorMetrics metrics;
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (!options.metrics_listen.empty()) {
+    auto started = MetricsServer::start(options.metrics_listen, [&] { return metrics.render(outputs); });
+    if (!started) {
+      spdlog::critical("{}", started.error().message);
+      return 2;
+    }
+    metrics_server = std::move(*started);
+    spdlog::info("metrics at http://{}/metrics", options.metrics_listen);
+  }
 
   nlohmann::json attempts = nlohmann::json::array();
   for (const auto& attempt : loader.attempts()) {
     attempts.push_back({{"tier", to_string(attempt.tier)}, {"loaded", attempt.loaded}, {"error", attempt.error}});
   }
-  sensor.emit(
-      SensorStatus{SensorStatus::Kind::kStart,
-                   clock.now(),
-                   {{"version", PRIVSENTRY_VERSION},
-                    {"kernel", context.facts.kernel_release},
-                    {"capability_tier", to_string(loader.tier())},
-                    {"tier_attempts", attempts},
-                    {"cgroup", {{"mode", to_string(context.layout.mode)}, {"tracked_hierarchy", context.tracked.name}}},
-                    {"host_bounding", context.facts.bounding.hex()},
-                    {"docker", context.docker_socket.empty() ? nlohmann::json("disabled")
-                                                             : nlohmann::json(context.docker_socket)}}});
+  nlohmann::json sinks = nlohmann::json::array();
+  for (const auto& spec : *specs) {
+    sinks.push_back(spec.name());
+  }
+  sensor.emit(SensorStatus{
+      SensorStatus::Kind::kStart,
+      clock.now(),
+      {{"version", PRIVSENTRY_VERSION},
+       {"kernel", context.facts.kernel_release},
+       {"capability_tier", to_string(loader.tier())},
+       {"tier_attempts", attempts},
+       {"cgroup", {{"mode", to_string(context.layout.mode)}, {"tracked_hierarchy", context.tracked.name}}},
+       {"host_bounding", context.facts.bounding.hex()},
+       {"docker", context.docker_socket.empty() ? nlohmann::json("disabled") : nlohmann::json(context.docker_socket)},
+       {"sinks", sinks}},
+      {}});
 
   // Containers already running: the probes are attached, so anything that
   // starts during the scan is in the ring buffer as well.
@@ -195,6 +265,7 @@ int run_loop(const RunOptions& options, HostContext& context) {
   LossReporter losses;
   unsigned ticks = 0;
   std::string stop_reason;
+  int exit_code = 0;
   while (stop_reason.empty()) {
     std::array<epoll_event, 8> ready{};
     const int n = ::epoll_wait(epoll_fd.get(), ready.data(), static_cast<int>(ready.size()), -1);
@@ -218,13 +289,43 @@ int run_loop(const RunOptions& options, HostContext& context) {
         if (++ticks % kCountersEveryTicks == 0) {
           if (auto counters = loader.read_counters()) {
             losses.check(*counters, sensor, clock);
+            metrics.publish(*counters, sensor, sensor.state().container_count());
+          }
+          emit_losses(outputs, sensor, clock);
+          if (auto fatal = outputs.fatal_error()) {
+            spdlog::critical("{}", *fatal);
+            stop_reason = "a sink failed for good";
+            exit_code = 2;
           }
         }
       } else if (fd == signal_fd.get()) {
         signalfd_siginfo info{};
-        if (::read(fd, &info, sizeof(info)) == sizeof(info)) {
-          stop_reason = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+        if (::read(fd, &info, sizeof(info)) != sizeof(info)) {
+          continue;
         }
+        if (info.ssi_signo != SIGHUP) {
+          stop_reason = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+          continue;
+        }
+        // SIGHUP: reopen files and reload the configuration.
+        auto reloaded = reload();
+        if (!reloaded) {
+          spdlog::error("SIGHUP: configuration not reloaded, keeping the running one: {}", reloaded.error().message);
+          outputs.reopen();
+          continue;
+        }
+        auto new_specs = output_specs(*reloaded);
+        auto replaced = new_specs ? outputs.replace(*new_specs, sink_settings(*reloaded),
+                                                    std::chrono::seconds(reloaded->flush_timeout_s))
+                                  : Expected<bool>(new_specs.error());
+        if (!replaced) {
+          spdlog::error("SIGHUP: sinks not changed, keeping the running ones: {}", replaced.error().message);
+          outputs.reopen();
+          continue;
+        }
+        spdlog::set_level(spdlog::level::from_str(reloaded->common.log_level));
+        options = *reloaded;
+        spdlog::info("SIGHUP: configuration reloaded, files reopened ({} sinks)", new_specs->size());
       }
     }
   }
@@ -253,14 +354,20 @@ int run_loop(const RunOptions& options, HostContext& context) {
     losses.check(*counters, sensor, clock);
     stop["probes"] = counters_json(*counters);
   }
-  sensor.emit(SensorStatus{SensorStatus::Kind::kStop, clock.now(), stop});
+  emit_losses(outputs, sensor, clock);
+  sensor.emit(SensorStatus{SensorStatus::Kind::kStop, clock.now(), stop, {}});
+  // Every queue is delivered, or spooled for the next start, before exit.
+  outputs.stop(std::chrono::seconds(options.flush_timeout_s));
+  for (const auto& loss : outputs.take_losses()) {
+    spdlog::error("sink {}: {} records lost at exit: {}", loss.sink, loss.records, loss.reason);
+  }
   spdlog::info("stopped on {}", stop_reason);
-  return 0;
+  return exit_code;
 }
 
 }  // namespace
 
-int run_command(const RunOptions& options) {
+int run_command(const RunOptions& options, const ReloadOptions& reload) {
   if (options.cap_tier != "auto" && !capability_tier_from_string(options.cap_tier)) {
     spdlog::critical("--cap-tier must be auto, tracepoint, fentry or kprobe");
     return 2;
@@ -277,7 +384,7 @@ int run_command(const RunOptions& options) {
     return 2;
   }
   try {
-    return run_loop(options, *context);
+    return run_loop(options, reload, *context);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 2;

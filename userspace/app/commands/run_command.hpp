@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "app/host_context.hpp"
 
@@ -13,11 +15,23 @@ struct RunOptions {
   std::size_t ringbuf_mib = 4;
   unsigned docker_grace_ms = 2000;
   unsigned device_recheck_s = 10;
-  std::string raw_record_path;  // also write every ring buffer record here
+  std::string raw_record_path;       // also write every ring buffer record here
+  std::vector<std::string> outputs;  // --output URIs; none: stdout
+  std::string spool_dir = "/var/lib/privsentry/spool";
+  unsigned spool_max_mib = 64;
+  std::string hec_token;  // config file or PRIVSENTRY_HEC_TOKEN, never a flag
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string metrics_listen;  // host:port; empty: no metrics endpoint
+  unsigned flush_timeout_s = 10;
 };
 
-// privsentry run: load the probes, stream NDJSON to stdout until SIGINT or
-// SIGTERM. Returns the process exit code.
-int run_command(const RunOptions& options);
+// privsentry run: load the probes and stream records to the configured sinks
+// until SIGINT or SIGTERM (SIGHUP reloads). reload gives the options anew
+// from the configuration file and the same command line. Returns the exit
+// code.
+using ReloadOptions = std::function<Expected<RunOptions>()>;
+int run_command(const RunOptions& options, const ReloadOptions& reload);
 
 }  // namespace privsentry
