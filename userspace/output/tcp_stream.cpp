@@ -155,6 +155,26 @@ Expected<std::unique_ptr<TcpStream>> TcpStream::connect(const std::string& host,
     }
     return Error{openssl_error(("TLS handshake with " + where).c_str())};
   }
+  // In TLS 1.3 the server judges the client's certificate after the client
+  // has finished its handshake; a refusal arrives as an alert just after.
+  // Wait briefly for it, so a refused session is an error now and not a
+  // silent loss of the first batch.
+  const auto settle = std::min(deadline, Clock::now() + std::chrono::milliseconds(200));
+  while (true) {
+    char byte = 0;
+    const int rc = SSL_peek(stream->ssl_, &byte, 1);
+    if (rc > 0) {
+      break;  // the server talks first: it accepted us
+    }
+    const int err = SSL_get_error(stream->ssl_, rc);
+    if (err == SSL_ERROR_WANT_READ) {
+      if (!wait_fd(stream->fd_.get(), POLLIN, settle)) {
+        break;  // quiet: accepted
+      }
+      continue;
+    }
+    return Error{openssl_error(("TLS session with " + where + " refused by the server").c_str())};
+  }
   return stream;
 }
 

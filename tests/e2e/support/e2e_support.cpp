@@ -75,13 +75,13 @@ const std::string& ContainerCleanup::track(std::string name_or_id) {
   return names_.back();
 }
 
-SensorProcess::SensorProcess(std::vector<std::string> extra_args) {
+SensorProcess::SensorProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env) {
   std::vector<std::string> argv{PRIVSENTRY_BINARY, "run", "--log-level", "debug"};
   if (std::find(extra_args.begin(), extra_args.end(), "--docker-host") == extra_args.end()) {
     argv.insert(argv.end(), {"--docker-host", docker_host()});
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<Subprocess>(argv);
+  process_ = std::make_unique<Subprocess>(argv, extra_env);
   const auto started =
       wait_for([](const nlohmann::json& r) { return r.value("kind", "") == "sensor-start"; }, std::chrono::seconds(30));
   if (!started) {

@@ -40,7 +40,7 @@ class ContainerCleanup {
 // The real privsentry binary, running `privsentry run`, its NDJSON parsed.
 class SensorProcess {
  public:
-  explicit SensorProcess(std::vector<std::string> extra_args = {});
+  explicit SensorProcess(std::vector<std::string> extra_args = {}, std::vector<std::string> extra_env = {});
   ~SensorProcess();
 
   // Waits for a record for which match is true; from: first line index to look at.
@@ -54,6 +54,7 @@ class SensorProcess {
   [[nodiscard]] std::string log() const { return process_->err(); }
   // SIGTERM, then the exit code.
   int stop();
+  void signal(int signo) const { process_->signal(signo); }
 
  private:
   std::unique_ptr<Subprocess> process_;
