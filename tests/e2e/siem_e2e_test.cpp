@@ -280,7 +280,24 @@ TEST_F(SiemE2E, HttpSinksGetEveryRecordOnceInOrderThroughOutagesAndARestart) {
   EXPECT_EQ(hec_requests.front().headers.at("authorization"), "Splunk test-token");
   EXPECT_EQ(hec_requests.front().path, "/services/collector/event");
   EXPECT_NE(hec_requests.front().body.find("\"sourcetype\":\"privsentry:"), std::string::npos);
-  // The hostile label reached the webhook as data, in OCSF.
+  // The hostile label reached every receiver as data: HEC and _bulk in the
+  // native schema, the webhook in OCSF.
+  auto native_label_seen = [&](const HttpReceiver& receiver) {
+    for (const auto& request : receiver.requests()) {
+      std::istringstream lines(request.body);
+      for (std::string line; std::getline(lines, line);) {
+        const auto parsed = json::parse(line);
+        const auto& record = parsed.contains("event") ? parsed["event"] : parsed;
+        if (record.contains("container") && record["container"].contains("labels") &&
+            record["container"]["labels"].value("evil", "") == kHostileLabel) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(native_label_seen(hec));
+  EXPECT_TRUE(native_label_seen(elastic));
   bool label_seen = false;
   for (const auto& request : webhook.requests()) {
     for (const auto& record : json::parse(request.body)) {
