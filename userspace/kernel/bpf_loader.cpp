@@ -45,6 +45,16 @@ std::string_view probe_name(std::size_t probe) {
   return probe < kNames.size() ? kNames[probe] : "unknown";
 }
 
+std::array<std::pair<std::string_view, std::uint64_t>, 7> counter_fields(const ps_probe_counters& c) {
+  return {{{"seen", c.seen},
+           {"emitted", c.emitted},
+           {"lost", c.lost},
+           {"filtered_host", c.filtered_host},
+           {"runtime_setup", c.runtime_setup},
+           {"deduplicated", c.deduplicated},
+           {"errors", c.errors}}};
+}
+
 namespace {
 
 constexpr std::array<CapabilityTier, 3> kTierOrder = {CapabilityTier::kTracepoint, CapabilityTier::kFentry,

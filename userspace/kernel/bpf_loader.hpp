@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kernel/capability_tier.hpp"
@@ -63,5 +65,9 @@ class BpfLoader {
 };
 
 std::string_view probe_name(std::size_t probe);
+
+// A probe's counters by name, in the order the ABI declares them: the one
+// list that stop records and /metrics both print.
+std::array<std::pair<std::string_view, std::uint64_t>, 7> counter_fields(const ps_probe_counters& counters);
 
 }  // namespace privsentry

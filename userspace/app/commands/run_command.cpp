@@ -34,14 +34,10 @@ constexpr unsigned kCountersEveryTicks = 4;  // once a second
 nlohmann::json counters_json(const ProbeCounters& counters) {
   nlohmann::json out = nlohmann::json::object();
   for (std::size_t i = 0; i < counters.size(); ++i) {
-    const auto& c = counters[i];
-    out[std::string(probe_name(i))] = {{"seen", c.seen},
-                                       {"emitted", c.emitted},
-                                       {"lost", c.lost},
-                                       {"filtered_host", c.filtered_host},
-                                       {"runtime_setup", c.runtime_setup},
-                                       {"deduplicated", c.deduplicated},
-                                       {"errors", c.errors}};
+    auto& probe = out[std::string(probe_name(i))];
+    for (const auto& [name, value] : counter_fields(counters[i])) {
+      probe[std::string(name)] = value;
+    }
   }
   return out;
 }
