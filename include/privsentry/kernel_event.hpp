@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "privsentry/capability_set.hpp"
 
@@ -82,5 +83,13 @@ struct CapabilityEvent {
 };
 
 using KernelEvent = std::variant<CgroupEvent, ExecEvent, ForkEvent, ExitEvent, CapabilityEvent>;
+
+// A process found in /proc at start, shaped like what the kernel side would
+// have reported: the cgroups it is in (the container's own first) and an exec
+// of what it runs.
+struct ScannedProcess {
+  std::vector<CgroupEvent> cgroups;
+  ExecEvent process;
+};
 
 }  // namespace privsentry

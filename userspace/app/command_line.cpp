@@ -54,6 +54,15 @@ void add_run(CLI::App& run_cmd, RunOptions& run) {
                   "Also write every kernel record, as the kernel wrote it, to this file (owner-only)")
       ->type_name("FILE");
   run_cmd
+      .add_option("--socket", run.socket_path,
+                  "Serve the live feed on this unix socket (owner-only), for privsentry live --socket")
+      ->type_name("PATH");
+  run_cmd
+      .add_option("--record", run.record_path,
+                  "Also record everything seen and decided (kernel events, Docker answers, findings) to FILE, "
+                  "zlib-compressed blocks with a SHA-256 chain, for privsentry replay")
+      ->type_name("FILE");
+  run_cmd
       .add_option("--output", run.outputs,
                   "Where records go, repeatable: stdout, file:/path, syslog+udp|tcp|tls://host:port, "
                   "hec+https://host:port, elastic+http(s)://host:port/index, webhook+http(s)://host:port/path; "
@@ -149,6 +158,37 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       ->check(CLI::IsMember({"auto", "tracepoint", "fentry", "kprobe"}))
       ->capture_default_str();
 
+  result.live.run = config.run;
+  auto* live_cmd = app.add_subcommand(
+      "live",
+      "A full-screen view of which containers are privileged, what the kernel says they can do and what they do "
+      "with it. Runs its own sensor (every run option applies; no --output means no sink), or with --socket "
+      "attaches to a running privsentry run --socket. Needs a terminal; run needs root.");
+  std::string live_socket;
+  add_common(*live_cmd, result.live.run.common, ignored_config);
+  add_run(*live_cmd, result.live.run);
+  live_cmd->remove_option(live_cmd->get_option("--socket"));
+  live_cmd->add_option("--socket", result.live.attach, "Attach to the sensor serving its live feed here")
+      ->type_name("PATH");
+
+  auto* replay_cmd = app.add_subcommand(
+      "replay",
+      "Replay a record file (run --record) through the same pipeline: NDJSON on stdout, or the live view with "
+      "--live. Exit 0 for a whole file, 1 if it stopped at damage (or --verify found it altered), 2 on error.");
+  replay_cmd->add_option("file", result.replay.file, "The record file")->required();
+  replay_cmd->add_flag("--verify", result.replay.verify,
+                       "Check the SHA-256 chain and the totals: is the file whole and untouched?");
+  replay_cmd->add_flag("--as-recorded", result.replay.as_recorded,
+                       "Print the decisions as they were made instead of judging the events again");
+  replay_cmd->add_flag("--live", result.replay.live, "Show the replay in the live view");
+  replay_cmd
+      ->add_option("--speed", result.replay.speed,
+                   "Pace by the recorded times, N times as fast (0: as fast as possible; the view: 1)")
+      ->capture_default_str();
+  replay_cmd->add_option("--from", result.replay.from, "Only records from this time on (RFC 3339, UTC)");
+  replay_cmd->add_option("--until", result.replay.until, "Only records up to this time (RFC 3339, UTC)");
+  replay_cmd->add_option("--log-level", result.replay.log_level, "Log level (stderr)")->capture_default_str();
+
   std::vector<std::string> argv_storage{"privsentry"};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -169,9 +209,18 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       return result;
     }
   }
-  result.command = run_cmd->parsed()     ? CommandLine::Command::kRun
-                   : audit_cmd->parsed() ? CommandLine::Command::kAudit
-                                         : CommandLine::Command::kDoctor;
+  for (const auto& uri : result.live.run.outputs) {
+    if (auto spec = parse_output_uri(uri); !spec) {
+      std::cerr << "privsentry: " << spec.error().message << "\n";
+      result.exit_code = 2;
+      return result;
+    }
+  }
+  result.command = run_cmd->parsed()      ? CommandLine::Command::kRun
+                   : audit_cmd->parsed()  ? CommandLine::Command::kAudit
+                   : live_cmd->parsed()   ? CommandLine::Command::kLive
+                   : replay_cmd->parsed() ? CommandLine::Command::kReplay
+                                          : CommandLine::Command::kDoctor;
   return result;
 }
 

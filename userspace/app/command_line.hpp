@@ -5,7 +5,9 @@
 
 #include "app/commands/audit_command.hpp"
 #include "app/commands/doctor_command.hpp"
+#include "app/commands/replay_command.hpp"
 #include "app/commands/run_command.hpp"
+#include "ui/live_command.hpp"
 
 namespace privsentry {
 
@@ -13,12 +15,14 @@ namespace privsentry {
 // file's values (--config, or /etc/privsentry/privsentry.yaml when it
 // exists), then the flags, which win.
 struct CommandLine {
-  enum class Command { kRun, kAudit, kDoctor, kExit };
+  enum class Command { kRun, kAudit, kDoctor, kLive, kReplay, kExit };
   Command command = Command::kExit;
   int exit_code = 0;  // kExit: --help, --version or an error already printed
   RunOptions run;
   AuditOptions audit;
   DoctorOptions doctor;
+  LiveOptions live;
+  ReplayOptions replay;
 };
 
 // args: argv without the program name.

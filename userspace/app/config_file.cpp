@@ -170,6 +170,7 @@ Expected<bool> load_config_file(const std::filesystem::path& path, ConfigValues&
       {"docker-grace-ms", number_into(run.docker_grace_ms, 0, 600000)},
       {"device-recheck-s", number_into(run.device_recheck_s, 1, 3600)},
       {"raw-record", text_into(run.raw_record_path)},
+      {"record", text_into(run.record_path)},
       {"output",
        [&](const std::string& key, const YAML::Node& node) -> Expected<bool> {
          std::vector<std::string> uris;

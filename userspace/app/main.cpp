@@ -20,9 +20,11 @@ int main(int argc, char** argv) {
   if (command_line.command == Command::kExit) {
     return command_line.exit_code;
   }
-  const std::string& level = command_line.command == Command::kRun     ? command_line.run.common.log_level
-                             : command_line.command == Command::kAudit ? command_line.audit.common.log_level
-                                                                       : command_line.doctor.common.log_level;
+  const std::string& level = command_line.command == Command::kRun      ? command_line.run.common.log_level
+                             : command_line.command == Command::kAudit  ? command_line.audit.common.log_level
+                             : command_line.command == Command::kLive   ? command_line.live.run.common.log_level
+                             : command_line.command == Command::kReplay ? command_line.replay.log_level
+                                                                        : command_line.doctor.common.log_level;
   if (!privsentry::configure_logging(level)) {
     std::cerr << "--log-level: unknown level \"" << level << "\"\n";
     return 2;
@@ -43,6 +45,16 @@ int main(int argc, char** argv) {
         return privsentry::audit_command(command_line.audit);
       case Command::kDoctor:
         return privsentry::doctor_command(command_line.doctor);
+      case Command::kLive:
+        return privsentry::live_command(command_line.live, [&args]() -> privsentry::Expected<privsentry::RunOptions> {
+          auto reloaded = privsentry::parse_command_line(args);
+          if (reloaded.command != Command::kLive) {
+            return privsentry::Error{"the configuration no longer parses"};
+          }
+          return reloaded.live.run;
+        });
+      case Command::kReplay:
+        return privsentry::replay_command(command_line.replay);
       case Command::kExit:
         break;
     }

@@ -9,14 +9,6 @@
 
 namespace privsentry {
 
-// A process found in /proc at start, shaped like what the kernel side would
-// have reported: the cgroups it is in (the container's own first) and an exec
-// of what it runs.
-struct ScannedProcess {
-  std::vector<CgroupEvent> cgroups;
-  ExecEvent process;
-};
-
 // Finds processes already running when the sensor starts, so a container
 // started before the sensor is judged exactly like a new one.
 class ProcScanner {

@@ -69,23 +69,23 @@ void Sensor::handle_record(std::span<const std::byte> record) {
 }
 
 void Sensor::handle(const KernelEvent& event) {
-  std::visit([this](const auto& e) { on_change(state_.apply(e)); }, event);
+  std::visit([this, &event](const auto& e) { on_change(state_.apply(e), &event); }, event);
 }
 
 void Sensor::handle_scanned(const std::vector<CgroupEvent>& cgroups, const ExecEvent& process) {
   for (const auto& cgroup : cgroups) {
-    on_change(state_.apply(cgroup));
+    on_change(state_.apply(cgroup), nullptr);
   }
-  on_change(state_.apply(process, Observation::kStartupScan));
+  on_change(state_.apply(process, Observation::kStartupScan), nullptr);
 }
 
-void Sensor::on_change(StateChange change) {
+void Sensor::on_change(StateChange change, const KernelEvent* event) {
   switch (change.kind) {
     case StateChange::Kind::kNone:
       return;
     case StateChange::Kind::kContainerSeen:
       on_container_seen(*change.container);
-      return;
+      break;
     case StateChange::Kind::kProcess:
     case StateChange::Kind::kCapabilityUse:
       if (change.became_active) {
@@ -94,10 +94,19 @@ void Sensor::on_change(StateChange change) {
         check_devices(*change.container);
       }
       try_report(*change.container, false);
-      return;
+      break;
     case StateChange::Kind::kContainerExited:
       report_exit(*change.exited);
+      if (observer_ != nullptr) {
+        observer_->on_container_exited(*change.exited);
+      }
       return;
+  }
+  if (observer_ != nullptr) {
+    if (event != nullptr) {
+      observer_->on_activity(*event, *change.container);
+    }
+    observer_->on_container_changed(*change.container);
   }
 }
 
@@ -273,6 +282,9 @@ void Sensor::handle(const DockerUpdate& update) {
       if (Container* container = state_.find_docker(update.id)) {
         apply_docker(*container, update.info);
         try_report(*container, false);
+        if (observer_ != nullptr) {
+          observer_->on_container_changed(*container);
+        }
       } else {
         if (docker_cache_.size() >= kMaxDockerCache) {
           docker_cache_.erase(docker_cache_.begin());
@@ -319,9 +331,15 @@ void Sensor::tick() {
       check_devices(*container);
       if (before != container->devices.state) {
         spdlog::info("container {}: device cgroup now {}", short_id(*container), to_string(container->devices.state));
+        if (observer_ != nullptr) {
+          observer_->on_container_changed(*container);
+        }
       }
     }
     try_report(*container, false);
+  }
+  if (observer_ != nullptr) {
+    observer_->on_tick(stats_);
   }
 }
 

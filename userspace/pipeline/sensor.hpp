@@ -13,6 +13,7 @@
 #include "decode/event_decoder.hpp"
 #include "enrich/container_metadata_source.hpp"
 #include "enrich/device_inspector.hpp"
+#include "pipeline/sensor_observer.hpp"
 #include "privsentry/clock.hpp"
 #include "privsentry/sink.hpp"
 #include "rules/rule_engine.hpp"
@@ -63,6 +64,11 @@ class Sensor {
 
   void emit(OutputRecord record);
 
+  // The live view's hook; null for none.
+  void set_observer(SensorObserver* observer) { observer_ = observer; }
+  [[nodiscard]] const Clock& clock() const { return clock_; }
+  [[nodiscard]] const HostFacts& facts() const { return state_.facts(); }
+
   [[nodiscard]] HostState& state() { return state_; }
   [[nodiscard]] const HostState& state() const { return state_; }
   [[nodiscard]] const SensorStats& stats() const { return stats_; }
@@ -70,7 +76,7 @@ class Sensor {
   [[nodiscard]] RuleEngine& rules() { return rules_; }
 
  private:
-  void on_change(StateChange change);
+  void on_change(StateChange change, const KernelEvent* event);
   void on_container_seen(Container& container);
   void try_report(Container& container, bool force);
   void check_devices(Container& container);
@@ -90,6 +96,7 @@ class Sensor {
   const Clock& clock_;
   SensorOptions options_;
   SensorStats stats_;
+  SensorObserver* observer_ = nullptr;
 
   bool docker_connected_ = false;
   bool docker_state_reported_ = false;

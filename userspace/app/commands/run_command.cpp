@@ -21,7 +21,11 @@
 #include "metrics/metrics_server.hpp"
 #include "output/output_fanout.hpp"
 #include "output/sink_factory.hpp"
+#include "pipeline/live_feed.hpp"
+#include "pipeline/live_socket_server.hpp"
 #include "pipeline/sensor.hpp"
+#include "record/recorder.hpp"
+#include "sinks/tee_sink.hpp"
 #include "source/raw_record_writer.hpp"
 #include "util/file.hpp"
 
@@ -121,9 +125,10 @@ SinkSettings sink_settings(const RunOptions& options) {
   return settings;
 }
 
-Expected<std::vector<OutputSpec>> output_specs(const RunOptions& options) {
+Expected<std::vector<OutputSpec>> output_specs(const RunOptions& options, bool stdout_by_default) {
   std::vector<OutputSpec> specs;
-  const std::vector<std::string> uris = options.outputs.empty() ? std::vector<std::string>{"stdout"} : options.outputs;
+  const std::vector<std::string> uris =
+      options.outputs.empty() && stdout_by_default ? std::vector<std::string>{"stdout"} : options.outputs;
   for (const auto& uri : uris) {
     auto spec = parse_output_uri(uri);
     if (!spec) {
@@ -132,6 +137,27 @@ Expected<std::vector<OutputSpec>> output_specs(const RunOptions& options) {
     specs.push_back(std::move(*spec));
   }
   return specs;
+}
+
+nlohmann::json record_header(const RunOptions& options, const HostContext& context, const BpfLoader& loader,
+                             const Clock& clock) {
+  return {{"host", context.facts.hostname},
+          {"kernel", context.facts.kernel_release},
+          {"sensor_version", PRIVSENTRY_VERSION},
+          {"capability_tier", to_string(loader.tier())},
+          {"started", format_rfc3339(clock.now())},
+          {"host_facts",
+           {{"hostname", context.facts.hostname},
+            {"cap_last_cap", context.facts.cap_last_cap},
+            {"bounding", context.facts.bounding.bits()},
+            {"mntns", context.facts.mntns},
+            {"pidns", context.facts.pidns}}},
+          {"cgroup_mode", to_string(context.layout.mode)},
+          {"tracked_hierarchy", context.tracked.name},
+          {"tracked_hierarchy_id", context.tracked.hierarchy_id},
+          {"docker", context.docker_socket.empty() ? std::string("disabled") : context.docker_socket},
+          {"docker_grace_ms", options.docker_grace_ms},
+          {"device_recheck_s", options.device_recheck_s}};
 }
 
 void emit_losses(OutputFanout& outputs, Sensor& sensor, const Clock& clock) {
@@ -146,7 +172,7 @@ void emit_losses(OutputFanout& outputs, Sensor& sensor, const Clock& clock) {
   }
 }
 
-int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext& context) {
+int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext& context, const RunHooks& hooks) {
   RunOptions options = initial;
   LoaderConfig config;
   config.host_mntns = context.facts.mntns;
@@ -156,7 +182,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   if (options.cap_tier != "auto") {
     config.forced_tier = capability_tier_from_string(options.cap_tier);
   }
-  auto specs = output_specs(options);
+  auto specs = output_specs(options, hooks.stdout_by_default);
   if (!specs) {
     spdlog::critical("{}", specs.error().message);
     return 2;
@@ -178,8 +204,40 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
 
   SystemClock clock;
   BpfCgroupRegistry registry(loader.container_cgroups_fd());
-  CgroupDeviceInspector devices(context.layout, "/proc");
+  CgroupDeviceInspector cgroup_devices(context.layout, "/proc");
   OutputFanout outputs(NativeJsonEncoder(context.facts.hostname), std::move(*workers));
+  std::optional<Recorder> recorder;
+  std::optional<RecordingDeviceInspector> recording_devices;
+  std::optional<RecordingSink> recording_sink;
+  if (!options.record_path.empty()) {
+    recorder.emplace(options.record_path, record_header(options, context, loader, clock), clock);
+    recording_devices.emplace(cgroup_devices, *recorder);
+    recording_sink.emplace(outputs, *recorder, NativeJsonEncoder(context.facts.hostname));
+    spdlog::info("recording to {}", options.record_path);
+  }
+  DeviceInspector& devices = recording_devices ? static_cast<DeviceInspector&>(*recording_devices) : cgroup_devices;
+  Sink& recorded_or_outputs = recording_sink ? static_cast<Sink&>(*recording_sink) : outputs;
+  // The live view and the --socket clients see what the sinks see.
+  std::optional<LiveFeed> feed;
+  std::optional<TeeSink> tee;
+  std::unique_ptr<LiveSocketServer> socket_server;
+  if (hooks.on_feed || !options.socket_path.empty()) {
+    feed.emplace(context.facts, clock);
+    tee.emplace(recorded_or_outputs, *feed);
+    if (hooks.on_feed) {
+      hooks.on_feed(*feed);
+    }
+    if (!options.socket_path.empty()) {
+      auto server = LiveSocketServer::start(options.socket_path, *feed);
+      if (!server) {
+        spdlog::critical("{}", server.error().message);
+        return 2;
+      }
+      socket_server = std::move(*server);
+      spdlog::info("live feed at {}", options.socket_path);
+    }
+  }
+  Sink& sink = tee ? static_cast<Sink&>(*tee) : recorded_or_outputs;
   NotifyingQueue<DockerUpdate> updates;
   std::optional<DockerWatcher> watcher;
   if (!context.docker_socket.empty()) {
@@ -189,9 +247,12 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   sensor_options.docker_grace = std::chrono::milliseconds(options.docker_grace_ms);
   sensor_options.device_recheck = std::chrono::milliseconds(1000ULL * options.device_recheck_s);
   sensor_options.docker_disabled_reason = "Docker enrichment is off (--no-docker)";
-  Sensor sensor(context.facts, context.tracked.hierarchy_id, registry, watcher ? &*watcher : nullptr, devices, outputs,
+  Sensor sensor(context.facts, context.tracked.hierarchy_id, registry, watcher ? &*watcher : nullptr, devices, sink,
                 clock, sensor_options);
 
+  if (feed) {
+    sensor.set_observer(&*feed);
+  }
   SensorMetrics metrics;
   std::unique_ptr<MetricsServer> metrics_server;
   if (!options.metrics_listen.empty()) {
@@ -230,6 +291,9 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   const ProcScanner scanner("/proc", context.facts, context.tracked);
   const auto scanned = scanner.scan(clock.boot_now_ns());
   for (const auto& process : scanned) {
+    if (recorder) {
+      recorder->scan(process);
+    }
     sensor.handle_scanned(process.cgroups, process.process);
   }
   spdlog::info("start-up scan: {} container processes", scanned.size());
@@ -256,7 +320,16 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     if (raw_records) {
       raw_records->write(record);
     }
+    if (recorder) {
+      recorder->kernel(record);
+    }
     sensor.handle_record(record);
+  };
+  const auto handle_update = [&](const DockerUpdate& update) {
+    if (recorder) {
+      recorder->docker(update);
+    }
+    sensor.handle(update);
   };
   LossReporter losses;
   unsigned ticks = 0;
@@ -277,12 +350,21 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
         source.consume(handler);
       } else if (fd == updates.fd()) {
         for (const auto& update : updates.drain()) {
-          sensor.handle(update);
+          handle_update(update);
         }
       } else if (fd == timer_fd.get()) {
         drain_fd(fd);
+        if (hooks.stop_requested && hooks.stop_requested()) {
+          stop_reason = "the live view quit";
+        }
+        if (recorder) {
+          recorder->tick();
+        }
         sensor.tick();
         if (++ticks % kCountersEveryTicks == 0) {
+          if (recorder) {
+            recorder->flush();
+          }
           if (auto counters = loader.read_counters()) {
             losses.check(*counters, sensor, clock);
             metrics.publish(*counters, sensor, sensor.state().container_count());
@@ -310,7 +392,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
           outputs.reopen();
           continue;
         }
-        auto new_specs = output_specs(*reloaded);
+        auto new_specs = output_specs(*reloaded, hooks.stdout_by_default);
         auto replaced = new_specs ? outputs.replace(*new_specs, sink_settings(*reloaded),
                                                     std::chrono::seconds(reloaded->flush_timeout_s))
                                   : Expected<bool>(new_specs.error());
@@ -329,7 +411,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   // Whatever the kernel already produced is still judged before stopping.
   source.consume(handler);
   for (const auto& update : updates.drain()) {
-    sensor.handle(update);
+    handle_update(update);
   }
   sensor.flush_pending();
   if (raw_records) {
@@ -352,6 +434,14 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   }
   emit_losses(outputs, sensor, clock);
   sensor.emit(SensorStatus{SensorStatus::Kind::kStop, clock.now(), stop, {}});
+  if (feed) {
+    feed->finish();
+  }
+  if (recorder) {
+    const auto hash = recorder->close({{"ended", format_rfc3339(clock.now())}, {"reason", stop_reason}});
+    spdlog::info("record {} closed; its last block's SHA-256 is {} (keep it apart, to check the file later)",
+                 options.record_path, hash);
+  }
   // Every queue is delivered, or spooled for the next start, before exit.
   outputs.stop(std::chrono::seconds(options.flush_timeout_s));
   for (const auto& loss : outputs.take_losses()) {
@@ -364,6 +454,10 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
 }  // namespace
 
 int run_command(const RunOptions& options, const ReloadOptions& reload) {
+  return run_sensor(options, reload, RunHooks{});
+}
+
+int run_sensor(const RunOptions& options, const ReloadOptions& reload, const RunHooks& hooks) {
   if (options.cap_tier != "auto" && !capability_tier_from_string(options.cap_tier)) {
     spdlog::critical("--cap-tier must be auto, tracepoint, fentry or kprobe");
     return 2;
@@ -380,7 +474,7 @@ int run_command(const RunOptions& options, const ReloadOptions& reload) {
     return 2;
   }
   try {
-    return run_loop(options, reload, *context);
+    return run_loop(options, reload, *context, hooks);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 2;

@@ -25,6 +25,8 @@ struct RunOptions {
   std::string tls_key;
   std::string metrics_listen;  // host:port; empty: no metrics endpoint
   unsigned flush_timeout_s = 10;
+  std::string record_path;  // --record: everything seen and decided, for replay
+  std::string socket_path;  // --socket: serve the live feed to privsentry live
 };
 
 // privsentry run: load the probes and stream records to the configured sinks
@@ -33,5 +35,20 @@ struct RunOptions {
 // code.
 using ReloadOptions = std::function<Expected<RunOptions>()>;
 int run_command(const RunOptions& options, const ReloadOptions& reload);
+
+class LiveFeed;
+
+// For privsentry live, which runs the same sensor with a view attached.
+struct RunHooks {
+  // Called once the live feed exists, on the sensor's thread, before any
+  // event: subscribe here.
+  std::function<void(LiveFeed&)> on_feed;
+  // Polled a few times a second; true stops the sensor as a signal would.
+  std::function<bool()> stop_requested;
+  // No --output means stdout for run; for live, no sink at all.
+  bool stdout_by_default = true;
+};
+
+int run_sensor(const RunOptions& options, const ReloadOptions& reload, const RunHooks& hooks);
 
 }  // namespace privsentry
