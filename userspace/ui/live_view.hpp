@@ -37,13 +37,14 @@ class LiveView {
   int run(const Pump& pump, const std::function<bool()>& should_exit);
 
   // The screen's lines for the current state at a size, without a terminal:
-  // what draw() writes (tests and the layout's own checks use it).
+  // what run() draws (tests check layout and escaping with it).
   std::vector<std::string> render(int rows, int cols);
+  // A key press, as run() would handle it; true if the screen changes.
+  bool handle_key(int key);
 
  private:
   enum class Mode { kMain, kDetail, kHelp };
 
-  bool handle_key(int key);
   void move_selection(int by);
   std::vector<std::string> main_lines(int rows, int cols, std::vector<int>& colors);
   std::vector<std::string> detail_lines(int cols);

@@ -1,0 +1,177 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fakes/capturing_sink.hpp"
+#include "pipeline/replay_driver.hpp"
+#include "record/record_format.hpp"
+#include "record/record_reader.hpp"
+#include "record/record_writer.hpp"
+#include "support/fixtures.hpp"
+
+namespace privsentry {
+namespace {
+
+class RecordFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = std::filesystem::path(::testing::TempDir()) /
+            ("record-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".psr");
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+
+  // A file of three data blocks (flushed by hand) and its closing block.
+  std::string write_sample() {
+    RecordWriter writer(path_, {{"host", "h"}, {"kernel", "6.18"}, {"sensor_version", "t"}});
+    for (int block = 0; block < 3; ++block) {
+      for (int i = 0; i < 10; ++i) {
+        writer.append(EntryKind::kTick, 1000 + block * 10 + i, "entry-" + std::to_string(block * 10 + i));
+      }
+      writer.flush();
+    }
+    return writer.close({{"reason", "test"}});
+  }
+  std::string bytes() {
+    std::ifstream in(path_, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+  }
+  // A block is kBlockHeaderBytes of header, bytes 12..15 the payload length (little endian), then the payload.
+  static std::size_t block_length(const std::string& data, std::size_t at) {
+    std::size_t payload = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+      payload |= static_cast<std::size_t>(static_cast<unsigned char>(data.at(at + 12 + i))) << (8U * i);
+    }
+    return kBlockHeaderBytes + payload;
+  }
+  void write_bytes(const std::string& data) { std::ofstream(path_, std::ios::binary | std::ios::trunc) << data; }
+
+  std::filesystem::path path_;
+};
+
+TEST_F(RecordFileTest, RoundTripAndVerify) {
+  const auto last_hash = write_sample();
+  EXPECT_EQ(std::filesystem::status(path_).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  RecordReader reader(path_);
+  ASSERT_TRUE(reader.header());
+  EXPECT_EQ((*reader.header())["host"], "h");
+  EXPECT_EQ((*reader.header())["format"], "privsentry-record");
+  int n = 0;
+  while (auto entry = reader.next()) {
+    EXPECT_EQ(entry->kind, EntryKind::kTick);
+    EXPECT_EQ(entry->wall_ns, 1000 + n);
+    EXPECT_EQ(entry->data, "entry-" + std::to_string(n));
+    ++n;
+  }
+  EXPECT_EQ(n, 30);
+  EXPECT_TRUE(reader.closed());
+  EXPECT_EQ((*reader.closing())["reason"], "test");
+
+  const auto report = verify_record(path_);
+  EXPECT_TRUE(report.whole) << report.problem;
+  EXPECT_EQ(report.blocks, 5U);
+  EXPECT_EQ(report.entries, 30U);
+  EXPECT_EQ(report.last_hash, last_hash);
+}
+
+TEST_F(RecordFileTest, AnAlteredByteIsFoundAndNamed) {
+  write_sample();
+  auto data = bytes();
+  // A byte in the second data block's payload.
+  std::size_t second_block = 0;
+  std::size_t at = 0;
+  for (int block = 0; block < 2; ++block) {
+    at += block_length(data, at);
+  }
+  second_block = at;
+  data[second_block + kBlockHeaderBytes + 3] = static_cast<char>(data[second_block + kBlockHeaderBytes + 3] ^ 0x01);
+  write_bytes(data);
+  const auto report = verify_record(path_);
+  EXPECT_FALSE(report.whole);
+  EXPECT_NE(report.problem.find("block 2"), std::string::npos) << report.problem;
+  EXPECT_NE(report.problem.find("altered"), std::string::npos) << report.problem;
+  EXPECT_EQ(report.entries, 10U);  // the first data block still reads
+}
+
+TEST_F(RecordFileTest, ACutFileIsFoundAndReadUpToTheCut) {
+  write_sample();
+  const auto data = bytes();
+  write_bytes(data.substr(0, data.size() - 60));
+  const auto report = verify_record(path_);
+  EXPECT_FALSE(report.whole);
+  EXPECT_NE(report.problem.find("cut short"), std::string::npos) << report.problem;
+  EXPECT_EQ(report.entries, 30U);
+
+  // Without its closing block at all.
+  std::size_t at = 0;
+  std::size_t end_of_data = 0;
+  for (int block = 0; block < 4; ++block) {
+    at += block_length(data, at);
+    end_of_data = at;
+  }
+  write_bytes(data.substr(0, end_of_data));
+  const auto no_close = verify_record(path_);
+  EXPECT_FALSE(no_close.whole);
+  EXPECT_NE(no_close.problem.find("without a closing block"), std::string::npos) << no_close.problem;
+}
+
+TEST_F(RecordFileTest, RemovedOrAddedBlocksAreFound) {
+  write_sample();
+  const auto data = bytes();
+  std::vector<std::size_t> starts;
+  std::size_t at = 0;
+  while (at < data.size()) {
+    starts.push_back(at);
+    at += block_length(data, at);
+  }
+  ASSERT_EQ(starts.size(), 5U);
+  // Block 2 cut out.
+  write_bytes(data.substr(0, starts[2]) + data.substr(starts[3]));
+  auto report = verify_record(path_);
+  EXPECT_FALSE(report.whole);
+  EXPECT_NE(report.problem.find("sequence number"), std::string::npos) << report.problem;
+  // Bytes added after the end.
+  write_bytes(data + "more");
+  report = verify_record(path_);
+  EXPECT_FALSE(report.whole);
+  EXPECT_NE(report.problem.find("bytes after the closing block"), std::string::npos) << report.problem;
+  // Not a record at all.
+  write_bytes("hello");
+  EXPECT_FALSE(RecordReader(path_).header());
+}
+
+TEST(RecordedSessionReplay, TheRulesJudgeAgainAsTheyDidLive) {
+  const std::string file = std::string(PRIVSENTRY_FIXTURES) + "/records/session.psr";
+  ASSERT_TRUE(verify_record(file).whole);
+  test::CapturingSink sink;
+  ReplayDriver driver(file, sink);
+  ASSERT_TRUE(driver.header());
+  while (driver.step()) {
+  }
+  EXPECT_TRUE(driver.whole());
+  std::vector<std::pair<std::string, std::string>> replayed;
+  for (const auto& f : sink.of_kind("finding")) {
+    replayed.emplace_back(f["rule"].get<std::string>(), f["id"].get<std::string>());
+  }
+  std::vector<std::pair<std::string, std::string>> live;
+  std::istringstream lines(test::fixture("records/session.live.ndjson"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto record = nlohmann::json::parse(line);
+    if (record["kind"] == "finding") {
+      live.emplace_back(record["rule"].get<std::string>(), record["id"].get<std::string>());
+    }
+  }
+  ASSERT_EQ(live.size(), 7U);
+  EXPECT_EQ(replayed, live);
+  EXPECT_EQ(sink.of_kind("container-start").size(), 3U);
+  EXPECT_EQ(sink.of_kind("container-exit").size(), 3U);
+}
+
+}  // namespace
+}  // namespace privsentry
