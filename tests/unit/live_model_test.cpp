@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "ui/live_view.hpp"
 
 namespace privsentry {
@@ -86,6 +88,7 @@ TEST(LiveView, EveryLineFitsAndNothingRawReachesTheScreen) {
   model.apply({{"kind", "sensor-start"}, {"host", hostile}, {"kernel", "6.18"}, {"capability_tier", "tracepoint"}});
   auto s = state("dddd", hostile, "undeclared-privilege", true);
   s["container"]["image"] = hostile;
+  s["container"]["labels"] = {{hostile, hostile}, {"plain", "value"}};
   s["processes"] = json::array({{{"pid", 9}, {"comm", hostile}, {"filename", hostile}}});
   model.apply(s);
   model.apply({{"kind", "activity"},
@@ -118,7 +121,16 @@ TEST(LiveView, EveryLineFitsAndNothingRawReachesTheScreen) {
   // The table shows the escaped text, not nothing.
   LiveView fresh(model, nullptr);
   const auto lines = fresh.render(24, 120);
-  EXPECT_NE(lines[2].find("\\x1b[2J"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[2].find(" \\x1b[2J\\x1b]0;pwn~"), std::string::npos) << lines[2];  // escaped once, not twice
+  // So does the detail pane, labels included.
+  fresh.handle_key('\n');
+  const auto detail = fresh.render(40, 160);
+  EXPECT_TRUE(std::any_of(detail.begin(), detail.end(), [](const std::string& line) {
+    return line.find("labels (2)") != std::string::npos;
+  }));
+  EXPECT_TRUE(std::any_of(detail.begin(), detail.end(), [](const std::string& line) {
+    return line.find("    \\x1b[2J\\x1b]0;pwned\\x07name") != std::string::npos;
+  }));
 }
 
 }  // namespace

@@ -29,13 +29,23 @@ std::string cell(std::string_view text, int width) {
   return out;
 }
 
-std::string clip(std::string_view text, int width) {
-  std::string out = escape_for_terminal(text);
-  if (width > 0 && out.size() > static_cast<std::size_t>(width)) {
-    out.resize(static_cast<std::size_t>(width));
+// Cuts text that is already escaped (or built from cell() and fit()
+// pieces) to a width. A raw byte that got here by mistake still never
+// reaches the terminal: it becomes '?', and escaping twice would garble.
+std::string fit(std::string text, int width) {
+  if (width >= 0 && text.size() > static_cast<std::size_t>(width)) {
+    text.resize(static_cast<std::size_t>(width));
   }
-  return out;
+  for (auto& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      c = '?';
+    }
+  }
+  return text;
 }
+
+// Raw text (from a container, Docker or the kernel) escaped, then cut.
+std::string clip(std::string_view text, int width) { return fit(escape_for_terminal(text), width); }
 
 std::string verdict_label(const std::string& verdict, int width) {
   if (width >= 20) {
@@ -143,7 +153,7 @@ std::string LiveView::status_line(int cols) const {
     status += "  filter:" + escape_for_terminal(filter_);
   }
   status += mode_ == Mode::kDetail ? "  |  Esc back  arrows scroll" : "  |  ? help  q quit";
-  return clip(status, cols);
+  return fit(status, cols);
 }
 
 std::vector<std::string> LiveView::main_lines(int rows, int cols, std::vector<int>& colors) {
@@ -175,8 +185,8 @@ std::vector<std::string> LiveView::main_lines(int rows, int cols, std::vector<in
            " " + cell(verdict, verdict_w);
   };
   lines.push_back(
-      clip(row_text("CONTAINER", "NAME", "IMAGE", "RUNTIME", "PRIV", "CAPS", "DEVICE", "CAPS USED", "FIND", "VERDICT"),
-           cols));
+      fit(row_text("CONTAINER", "NAME", "IMAGE", "RUNTIME", "PRIV", "CAPS", "DEVICE", "CAPS USED", "FIND", "VERDICT"),
+          cols));
   colors.push_back(kColorHeader);
 
   const int body = std::max(4, rows - 4);
@@ -211,10 +221,10 @@ std::vector<std::string> LiveView::main_lines(int rows, int cols, std::vector<in
                                  : std::to_string(row.capabilities_held) + "/" + std::to_string(row.capabilities_host);
     const std::string dev = row.devices == "unrestricted" ? "open" : row.devices == "restricted" ? "restr" : "?";
     lines.push_back(
-        clip(row_text(row.id.substr(0, 12), row.name.empty() ? "-" : row.name, row.image.empty() ? "-" : row.image,
-                      row.runtime, priv, caps, dev, join(row.used, ",", true), std::to_string(row.findings.size()),
-                      verdict_label(row.verdict, verdict_w) + (row.exited ? " (exited)" : "")),
-             cols));
+        fit(row_text(row.id.substr(0, 12), row.name.empty() ? "-" : row.name, row.image.empty() ? "-" : row.image,
+                     row.runtime, priv, caps, dev, join(row.used, ",", true), std::to_string(row.findings.size()),
+                     verdict_label(row.verdict, verdict_w) + (row.exited ? " (exited)" : "")),
+            cols));
     colors.push_back(static_cast<int>(index) == selected_ && mode_ == Mode::kMain
                          ? kColorSelected * 100 + verdict_color(row)
                          : verdict_color(row));
@@ -240,8 +250,9 @@ std::vector<std::string> LiveView::main_lines(int rows, int cols, std::vector<in
     const auto& e = *events[static_cast<std::size_t>(i)];
     const std::string who =
         e.container_id.empty() ? "" : (e.container_name.empty() ? e.container_id.substr(0, 12) : e.container_name);
-    lines.push_back(
-        clip(e.time + " " + cell(e.kind, 10) + " " + cell(who, 14) + " " + escape_for_terminal(e.text), cols));
+    lines.push_back(fit(escape_for_terminal(e.time) + " " + cell(e.kind, 10) + " " + cell(who, 14) + " " +
+                            escape_for_terminal(e.text),
+                        cols));
     colors.push_back(e.kind == "finding" ? (e.severity == "critical" ? kColorUndeclared : kColorPrivileged)
                      : e.kind == "loss"  ? kColorElevated
                                          : kColorNone);
@@ -267,6 +278,15 @@ std::vector<std::string> LiveView::detail_lines(int cols) {
                           : *row->docker_privileged ? "yes"
                                                     : "no"),
                      cols));
+  // Labels are free text the container's creator chose: the most likely
+  // place for a hostile string, shown escaped and clipped like the rest.
+  const auto& labels = state.value("container", json::object()).value("labels", json::object());
+  if (labels.is_object() && !labels.empty()) {
+    out.push_back(clip("  labels (" + std::to_string(labels.size()) + ")", cols));
+    for (const auto& [key, value] : labels.items()) {
+      out.push_back(clip("    " + key + "=" + (value.is_string() ? value.get<std::string>() : value.dump()), cols));
+    }
+  }
   out.emplace_back();
 
   const auto findings = model_.findings_for(row->id);
@@ -329,21 +349,22 @@ std::vector<std::string> LiveView::detail_lines(int cols) {
 
   const auto processes = state.value("processes", json::array());
   out.push_back("Processes (" + std::to_string(state.value("processes_total", processes.size())) + ")");
-  out.push_back(clip("  " + cell("PID", 8) + cell("COMM", 16) + cell("EFFECTIVE", 19) + cell("PERMITTED", 19) +
-                         cell("BOUNDING", 19) + "FILE",
-                     cols));
+  out.push_back(fit("  " + cell("PID", 8) + cell("COMM", 16) + cell("EFFECTIVE", 19) + cell("PERMITTED", 19) +
+                        cell("BOUNDING", 19) + "FILE",
+                    cols));
   for (const auto& p : processes) {
     out.push_back(
-        clip("  " + cell(std::to_string(p.value("pid", 0)), 8) + cell(p.value("comm", std::string()), 16) +
-                 cell(p.value("effective", std::string()), 19) + cell(p.value("permitted", std::string()), 19) +
-                 cell(p.value("bounding", std::string()), 19) + escape_for_terminal(p.value("filename", std::string())),
-             cols));
+        fit("  " + cell(std::to_string(p.value("pid", 0)), 8) + cell(p.value("comm", std::string()), 16) +
+                cell(p.value("effective", std::string()), 19) + cell(p.value("permitted", std::string()), 19) +
+                cell(p.value("bounding", std::string()), 19) + escape_for_terminal(p.value("filename", std::string())),
+            cols));
   }
   out.emplace_back();
 
   out.push_back("Timeline");
   for (const auto* e : model_.timeline(row->id)) {
-    out.push_back(clip("  " + e->time + " " + cell(e->kind, 10) + " " + escape_for_terminal(e->text), cols));
+    out.push_back(
+        fit("  " + escape_for_terminal(e->time) + " " + cell(e->kind, 10) + " " + escape_for_terminal(e->text), cols));
   }
   return out;
 }
@@ -375,7 +396,13 @@ std::vector<std::string> LiveView::help_lines() const {
 }
 
 std::vector<std::string> LiveView::render(int rows, int cols) {
+  std::vector<int> colors;
+  return frame(rows, cols, colors);
+}
+
+std::vector<std::string> LiveView::frame(int rows, int cols, std::vector<int>& colors) {
   std::vector<std::string> lines;
+  colors.clear();
   if (mode_ == Mode::kHelp) {
     lines = help_lines();
   } else if (mode_ == Mode::kDetail) {
@@ -384,12 +411,11 @@ std::vector<std::string> LiveView::render(int rows, int cols) {
     lines.assign(all.begin() + std::min<std::ptrdiff_t>(detail_scroll_, static_cast<std::ptrdiff_t>(all.size())),
                  all.end());
   } else {
-    std::vector<int> colors;
     lines = main_lines(rows, cols, colors);
   }
   lines.resize(static_cast<std::size_t>(std::max(0, rows - 1)));
   for (auto& line : lines) {
-    line = clip(line, cols);
+    line = fit(std::move(line), cols);
   }
   lines.push_back(status_line(cols));
   return lines;
@@ -563,14 +589,7 @@ int LiveView::run(const Pump& pump, const std::function<bool()>& should_exit) {
       int cols = 0;
       getmaxyx(stdscr, rows, cols);
       std::vector<int> colors;
-      std::vector<std::string> lines;
-      if (mode_ == Mode::kMain) {
-        lines = main_lines(rows, cols, colors);
-        lines.resize(static_cast<std::size_t>(std::max(0, rows - 1)));
-        lines.push_back(status_line(cols));
-      } else {
-        lines = render(rows, cols);
-      }
+      const auto lines = frame(rows, cols, colors);
       erase();
       for (int y = 0; y < rows && y < static_cast<int>(lines.size()); ++y) {
         const int color = y < static_cast<int>(colors.size()) ? colors[static_cast<std::size_t>(y)] : kColorNone;

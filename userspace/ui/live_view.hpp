@@ -45,6 +45,8 @@ class LiveView {
  private:
   enum class Mode { kMain, kDetail, kHelp };
 
+  // The screen's lines and, in the main view, each line's colour.
+  std::vector<std::string> frame(int rows, int cols, std::vector<int>& colors);
   void move_selection(int by);
   std::vector<std::string> main_lines(int rows, int cols, std::vector<int>& colors);
   std::vector<std::string> detail_lines(int cols);
