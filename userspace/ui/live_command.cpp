@@ -316,6 +316,7 @@ int live_command(const LiveOptions& options, const ReloadOptions& reload) {
   int sensor_exit = 0;
   RunHooks hooks;
   hooks.stdout_by_default = false;
+  hooks.hangup_stops = true;
   hooks.on_feed = [&queue](LiveFeed& feed) { feed.subscribe([&queue](const json& message) { queue.push(message); }); };
   hooks.stop_requested = [&quit] { return quit.load(); };
   std::thread sensor([&] {

@@ -1,6 +1,8 @@
 #include "ui/live_view.hpp"
 
 #include <curses.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <thread>
@@ -555,6 +557,15 @@ bool LiveView::handle_key(int key) {
   return key == KEY_RESIZE;
 }
 
+namespace {
+
+bool terminal_gone() {
+  pollfd fds{STDIN_FILENO, POLLIN, 0};
+  return ::poll(&fds, 1, 0) > 0 && (fds.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+}  // namespace
+
 int LiveView::run(const Pump& pump, const std::function<bool()>& should_exit) {
   initscr();
   cbreak();
@@ -576,6 +587,11 @@ int LiveView::run(const Pump& pump, const std::function<bool()>& should_exit) {
   bool dirty = true;
   auto last_draw = SteadyClock::now() - kFrameInterval;
   while (!quit_) {
+    if (terminal_gone()) {
+      // A closed SSH session or a killed tmux: nothing to draw on, and
+      // getch() would return at once for ever.
+      break;
+    }
     const int key = getch();
     if (key != ERR) {
       dirty = handle_key(key) || dirty;

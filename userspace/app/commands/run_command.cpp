@@ -381,8 +381,8 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
         if (::read(fd, &info, sizeof(info)) != sizeof(info)) {
           continue;
         }
-        if (info.ssi_signo != SIGHUP) {
-          stop_reason = info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+        if (info.ssi_signo != SIGHUP || hooks.hangup_stops) {
+          stop_reason = info.ssi_signo == SIGINT ? "SIGINT" : info.ssi_signo == SIGHUP ? "SIGHUP" : "SIGTERM";
           continue;
         }
         // SIGHUP: reopen files and reload the configuration.

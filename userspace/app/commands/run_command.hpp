@@ -47,6 +47,8 @@ struct RunHooks {
   std::function<bool()> stop_requested;
   // No --output means stdout for run; for live, no sink at all.
   bool stdout_by_default = true;
+  // For run, SIGHUP reloads; for live it means the terminal went away.
+  bool hangup_stops = false;
 };
 
 int run_sensor(const RunOptions& options, const ReloadOptions& reload, const RunHooks& hooks);
