@@ -172,11 +172,12 @@ class ReplayController final : public ReplayControls {
   }
   void step_back() override {
     paused_ = true;
-    // States cannot run backwards: replay from the start to one message
-    // before this one.
-    const auto target = produced_ > 1 ? produced_ - 1 : 0;
+    // States cannot run backwards: replay from the start up to the entry
+    // before the last one that changed the view. (One entry can produce
+    // several messages, so counting messages could land on the same place.)
+    const auto target = changes_.empty() ? 0 : changes_.back();
     restart();
-    while (produced_ < target && step()) {
+    while (driver_->entries_fed() < target && step()) {
     }
     reanchor();
   }
@@ -220,6 +221,7 @@ class ReplayController final : public ReplayControls {
     model_ = LiveModel();
     pending_.clear();
     produced_ = 0;
+    changes_.clear();
     ended_ = false;
     driver_.reset();
     feed_.reset();
@@ -247,12 +249,17 @@ class ReplayController final : public ReplayControls {
     reanchor();
   }
   bool step() {
+    const auto entries_before = driver_->entries_fed();
+    const auto produced_before = produced_;
     if (!driver_->step()) {
       if (!ended_) {
         ended_ = true;
         feed_->finish();
       }
       return false;
+    }
+    if (produced_ != produced_before) {
+      changes_.push_back(entries_before);
     }
     return true;
   }
@@ -291,6 +298,8 @@ class ReplayController final : public ReplayControls {
   std::unique_ptr<ReplayDriver> driver_;
   std::vector<json> pending_;
   std::uint64_t produced_ = 0;
+  // For each entry that produced a message: how many entries came before it.
+  std::vector<std::uint64_t> changes_;
   bool paused_ = false;
   bool ended_ = false;
   std::chrono::steady_clock::time_point anchor_wall_;

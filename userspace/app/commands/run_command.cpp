@@ -28,6 +28,7 @@
 #include "sinks/tee_sink.hpp"
 #include "source/raw_record_writer.hpp"
 #include "util/file.hpp"
+#include "util/held_clock.hpp"
 
 namespace privsentry {
 namespace {
@@ -202,7 +203,8 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   BpfLoader& loader = **loaded;
   spdlog::info("probes attached; capability tier: {}", to_string(loader.tier()));
 
-  SystemClock clock;
+  const SystemClock system_clock;
+  HeldClock clock(system_clock);
   BpfCgroupRegistry registry(loader.container_cgroups_fd());
   CgroupDeviceInspector cgroup_devices(context.layout, "/proc");
   OutputFanout outputs(NativeJsonEncoder(context.facts.hostname), std::move(*workers));
@@ -291,6 +293,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   const ProcScanner scanner("/proc", context.facts, context.tracked);
   const auto scanned = scanner.scan(clock.boot_now_ns());
   for (const auto& process : scanned) {
+    const auto held = clock.hold();
     if (recorder) {
       recorder->scan(process);
     }
@@ -317,6 +320,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     raw_records.emplace(options.raw_record_path);
   }
   const RecordHandler handler = [&](std::span<const std::byte> record) {
+    const auto held = clock.hold();
     if (raw_records) {
       raw_records->write(record);
     }
@@ -326,6 +330,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     sensor.handle_record(record);
   };
   const auto handle_update = [&](const DockerUpdate& update) {
+    const auto held = clock.hold();
     if (recorder) {
       recorder->docker(update);
     }
@@ -357,10 +362,13 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
         if (hooks.stop_requested && hooks.stop_requested()) {
           stop_reason = "the live view quit";
         }
-        if (recorder) {
-          recorder->tick();
+        {
+          const auto held = clock.hold();
+          if (recorder) {
+            recorder->tick();
+          }
+          sensor.tick();
         }
-        sensor.tick();
         if (++ticks % kCountersEveryTicks == 0) {
           if (recorder) {
             recorder->flush();
