@@ -80,6 +80,19 @@ TEST_F(RecordFileTest, RoundTripAndVerify) {
   EXPECT_EQ(report.last_hash, last_hash);
 }
 
+TEST_F(RecordFileTest, AnEarlierRecordingIsNeverOverwritten) {
+  const auto last_hash = write_sample();
+  try {
+    RecordWriter again(path_, {{"host", "h"}});
+    FAIL() << "a second writer opened the same file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("never overwritten"), std::string::npos) << e.what();
+  }
+  const auto report = verify_record(path_);
+  EXPECT_TRUE(report.whole) << report.problem;
+  EXPECT_EQ(report.last_hash, last_hash);
+}
+
 TEST_F(RecordFileTest, AnAlteredByteIsFoundAndNamed) {
   write_sample();
   auto data = bytes();

@@ -53,9 +53,12 @@ std::string_view to_string(EntryKind kind) {
 }
 
 RecordWriter::RecordWriter(const std::filesystem::path& path, const nlohmann::json& header) : path_(path) {
-  fd_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  // Never over an earlier recording: it may be evidence.
+  fd_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd_.valid()) {
-    throw std::runtime_error("cannot create record file " + path.string() + ": " + errno_text(errno));
+    const int error = errno;
+    throw std::runtime_error("cannot create record file " + path.string() + ": " + errno_text(error) +
+                             (error == EEXIST ? " (a record file is never overwritten; choose a new name)" : ""));
   }
   nlohmann::json full = header;
   full["format"] = "privsentry-record";
