@@ -30,8 +30,11 @@ class SystemClock final : public Clock {
 // "2026-12-04T20:01:02.345678Z" (RFC 3339, UTC, microseconds).
 std::string format_rfc3339(WallTime time);
 
-// Milliseconds since the epoch of a time format_rfc3339 wrote (fractions of
-// any length, "Z" only); nullopt for anything else.
+// Nanoseconds since the epoch of a time format_rfc3339 wrote (fractions of
+// any length, the first nine digits count; "Z" only); nullopt for anything
+// else.
+std::optional<std::int64_t> parse_rfc3339_ns(std::string_view text);
+// The same in milliseconds, rounded down.
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text);
 
 }  // namespace privsentry

@@ -69,6 +69,14 @@ std::string dump(const std::vector<std::string>& screen) {
   return out + "------------------";
 }
 
+// Scrolls the detail pane a line at a time until text is on the screen
+// (each key is drawn before the next is sent).
+void scroll_down_to(TmuxSession& term, const std::string& text) {
+  for (int i = 0; i < 80 && !term.wait_for_text(text, std::chrono::milliseconds(300)); ++i) {
+    term.keys({"Down"});
+  }
+}
+
 class LiveE2E : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -98,7 +106,10 @@ TEST_F(LiveE2E, LiveViewShowsVerdictsDetailsFiltersResizesAndQuits) {
   ASSERT_TRUE(term.wait_for_text("privsentry live  host")) << dump(term.screen());
   const auto priv = short_name("lv-priv");
   const auto capall = short_name("lv-capall");
-  run(priv, {"--privileged"}, {"sleep", "60"});
+  // Twenty execs: more events than the pane shows, to scroll back through.
+  run(priv, {"--privileged"},
+      {"sh", "-c",
+       "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do true; ls / >/dev/null; done; sleep 60"});
   const auto capall_id = run(capall, {"--cap-add", "ALL"}, {"sleep", "60"});
 
   const auto shows_all_three = [&](const std::string& text) {
@@ -147,9 +158,7 @@ TEST_F(LiveE2E, LiveViewShowsVerdictsDetailsFiltersResizesAndQuits) {
   EXPECT_NE(row_with(screen, "Devices  restricted"), "") << dump(screen);
   // Further down: Docker's HostConfig, the processes with their capability
   // sets, and the timeline.
-  for (int i = 0; i < 60 && row_with(term.screen(), "Timeline").empty(); ++i) {
-    term.keys({"Down"});
-  }
+  scroll_down_to(term, "Timeline");
   screen = term.screen();
   EXPECT_NE(row_with(screen, "Docker HostConfig (known)"), "") << dump(screen);
   EXPECT_NE(row_with(screen, "privileged: false"), "") << dump(screen);
@@ -169,6 +178,14 @@ TEST_F(LiveE2E, LiveViewShowsVerdictsDetailsFiltersResizesAndQuits) {
   term.keys({"Escape"});
   screen = term.wait_for([](const std::string& text) { return text.find("VERDICT") != std::string::npos; });
   EXPECT_NE(row_with(screen, "CONTAINER"), "") << dump(screen);
+
+  // PgUp scrolls the events back; End returns to the newest.
+  term.keys({"PPage"});
+  EXPECT_TRUE(term.wait_for_text("back, End for newest]")) << dump(term.screen());
+  term.keys({"End"});
+  screen =
+      term.wait_for([](const std::string& text) { return text.find("back, End for newest") == std::string::npos; });
+  EXPECT_EQ(row_with(screen, "back, End for newest"), "") << dump(screen);
 
   // '/' filters by text.
   term.type("/");
@@ -228,7 +245,8 @@ TEST_F(LiveE2E, LiveViewShowsVerdictsDetailsFiltersResizesAndQuits) {
   EXPECT_NE(screen[23].find("? help  q quit"), std::string::npos) << dump(screen);
   // And back to a large terminal.
   term.resize(160, 40);
-  screen = term.wait_for([](const std::string& text) { return text.find("UNDECLARED PRIVILEGE") != std::string::npos; });
+  screen =
+      term.wait_for([](const std::string& text) { return text.find("UNDECLARED PRIVILEGE") != std::string::npos; });
   EXPECT_EQ(screen.size(), 40U) << dump(screen);
 
   // An exited container stays, marked, until 'c' clears it.
@@ -252,17 +270,19 @@ TEST_F(LiveE2E, LiveViewShowsVerdictsDetailsFiltersResizesAndQuits) {
 TEST_F(LiveE2E, HostileLabelsFileNamesAndCommsDoNotChangeTheScreen) {
   // Sets the terminal title, clears the screen, homes the cursor and writes
   // over the header; the bell and a C1 CSI for good measure.
-  const std::string hostile = "\x1b]2;PWNED\x07\x1b[2J\x1b[HINJECTED\x07\xc2\x9b" "31m";
+  const std::string hostile =
+      "\x1b]2;PWNED\x07\x1b[2J\x1b[HINJECTED\x07\xc2\x9b"
+      "31m";
   TmuxSession term({PRIVSENTRY_BINARY, "live", "--docker-host", docker_host()}, 160, 45);
   ASSERT_TRUE(term.wait_for_text("privsentry live  host")) << dump(term.screen());
   const auto title_before = term.pane_title();
   const auto name = short_name("lv-evil");
   // The script's file name is the hostile string; running it makes it the
   // exec'd file name and the comm of the process that stays.
-  const auto id = run(name, {"--privileged", "--label", "evil=" + hostile, "--label", hostile + "=key"},
-                      {"sh", "-c",
-                       "f=\"/tmp/$1\"; printf '#!/bin/sh\\nsleep 60\\n' > \"$f\"; chmod +x \"$f\"; \"$f\"; sleep 60",
-                       "sh", hostile});
+  const auto id =
+      run(name, {"--privileged", "--label", "evil=" + hostile, "--label", hostile + "=key"},
+          {"sh", "-c", "f=\"/tmp/$1\"; printf '#!/bin/sh\\nsleep 60\\n' > \"$f\"; chmod +x \"$f\"; \"$f\"; sleep 60",
+           "sh", hostile});
   auto screen = term.wait_for([](const std::string& text) { return text.find("\\x1b]2;PWNED") != std::string::npos; });
   // The exec shows in the event pane, escaped.
   EXPECT_NE(row_with(screen, "\\x1b]2;PWNED\\x07\\x1b[2J\\x1b[HINJECTED"), "") << dump(screen);
@@ -289,9 +309,7 @@ TEST_F(LiveE2E, HostileLabelsFileNamesAndCommsDoNotChangeTheScreen) {
   EXPECT_NE(row_with(screen, "    evil=\\x1b]2;PWNED\\x07\\x1b[2J\\x1b[HINJECTED\\x07\\xc2\\x9b31m"), "")
       << dump(screen);
   EXPECT_NE(row_with(screen, "    \\x1b]2;PWNED"), "") << dump(screen);
-  for (int i = 0; i < 60 && row_with(term.screen(), "Timeline").empty(); ++i) {
-    term.keys({"Down"});
-  }
+  scroll_down_to(term, "Timeline");
   screen = term.screen();
   // comm is the first 15 bytes of the file name.
   EXPECT_NE(row_with(screen, "\\x1b]2;PWNED\\x07\\x1b[2J"), "") << dump(screen);
@@ -305,7 +323,8 @@ TEST_F(LiveE2E, HostileLabelsFileNamesAndCommsDoNotChangeTheScreen) {
 }
 
 TEST_F(LiveE2E, AttachesToARunningSensorThroughItsSocket) {
-  const auto socket = std::filesystem::temp_directory_path() / ("privsentry-live-" + std::to_string(::getpid()) + ".sock");
+  const auto socket =
+      std::filesystem::temp_directory_path() / ("privsentry-live-" + std::to_string(::getpid()) + ".sock");
   SensorProcess sensor({"--socket", socket.string()});
   ASSERT_TRUE(std::filesystem::is_socket(socket)) << sensor.log();
   // Only root may attach: the feed shows everything the sensor sees.
@@ -344,8 +363,8 @@ TEST_F(LiveE2E, WithoutATerminalLiveSaysSoAndFails) {
   const auto result = run_command({PRIVSENTRY_BINARY, "live", "--docker-host", docker_host()});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(result.err.find("terminal"), std::string::npos) << result.err;
-  const auto replay = run_command(
-      {PRIVSENTRY_BINARY, "replay", "--live", std::string(PRIVSENTRY_FIXTURES) + "/records/session.psr"});
+  const auto replay =
+      run_command({PRIVSENTRY_BINARY, "replay", "--live", std::string(PRIVSENTRY_FIXTURES) + "/records/session.psr"});
   EXPECT_EQ(replay.exit_code, 2) << replay.err;
   EXPECT_NE(replay.err.find("terminal"), std::string::npos) << replay.err;
 }

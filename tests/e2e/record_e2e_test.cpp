@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -40,6 +42,22 @@ std::vector<RuleAndId> findings_of(const std::vector<json>& records) {
     }
   }
   return out;
+}
+
+// Milliseconds since the epoch of a record's RFC 3339 time.
+std::optional<long long> parse_ms(const json& time) {
+  const auto text = time.get<std::string>();
+  std::tm tm{};
+  std::istringstream in(text.substr(0, 19));
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) {
+    return std::nullopt;
+  }
+  long long ms = static_cast<long long>(::timegm(&tm)) * 1000;
+  if (text.size() > 23 && text[19] == '.') {
+    ms += std::stoll(text.substr(20, 3));
+  }
+  return ms;
 }
 
 std::string read_bytes(const std::filesystem::path& path) {
@@ -207,6 +225,31 @@ TEST_F(RecordReplayE2E, ARecordedRunReplaysToTheSameFindingsAndTamperingIsFound)
   for (const auto& r : parse_lines(from.out)) {
     EXPECT_GE(r.value("time", std::string()), capall_time) << r.dump();
   }
+
+  // --until keeps what happened up to then: with --from, every record once.
+  const auto until = run_command({PRIVSENTRY_BINARY, "replay", "--until", capall_time, file.string()});
+  ASSERT_EQ(until.exit_code, 0) << until.err;
+  const auto until_records = parse_lines(until.out);
+  for (const auto& r : until_records) {
+    EXPECT_LE(r.value("time", std::string()), capall_time) << r.dump();
+  }
+  std::size_t at_cut = 0;  // records stamped exactly at the cut are in both
+  for (const auto& r : replayed) {
+    at_cut += r.value("time", std::string()) == capall_time ? 1U : 0U;
+  }
+  EXPECT_EQ(until_records.size() + parse_lines(from.out).size(), replayed.size() + at_cut);
+
+  // --speed paces by the recorded times: never faster than the recording
+  // at that speed.
+  const auto span_ms = *parse_ms(replayed.back()["time"]) - *parse_ms(replayed.front()["time"]);
+  const auto paced_start = std::chrono::steady_clock::now();
+  const auto paced = run_command({PRIVSENTRY_BINARY, "replay", "--speed", "4", file.string()});
+  const auto paced_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - paced_start).count();
+  ASSERT_EQ(paced.exit_code, 0) << paced.err;
+  EXPECT_EQ(parse_lines(paced.out).size(), replayed.size());
+  EXPECT_GE(paced_ms, span_ms / 4 - 50) << "a recording of " << span_ms << " ms replayed in " << paced_ms
+                                        << " ms at --speed 4";
 
   // The chain of custody.
   const auto verified = run_command({PRIVSENTRY_BINARY, "replay", "--verify", file.string()});

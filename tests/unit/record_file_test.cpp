@@ -10,6 +10,7 @@
 #include "record/record_format.hpp"
 #include "record/record_reader.hpp"
 #include "record/record_writer.hpp"
+#include "sinks/time_window_sink.hpp"
 #include "support/fixtures.hpp"
 
 namespace privsentry {
@@ -195,6 +196,42 @@ TEST(RecordedSessionReplay, TheRulesJudgeAgainAsTheyDidLive) {
   const auto expected = decisions(live);
   ASSERT_EQ(expected.size(), 13U);  // 7 findings, 3 starts, 3 exits
   EXPECT_EQ(decisions(sink.json), expected);
+}
+
+TEST(RecordedSessionReplay, FromAndUntilSplitTheSessionWithoutLosingARecord) {
+  const std::string file = std::string(PRIVSENTRY_FIXTURES) + "/records/session.psr";
+  const auto replay = [&](std::optional<WallTime> from, std::optional<WallTime> until) {
+    test::CapturingSink sink;
+    TimeWindowSink window(sink, from, until);
+    ReplayDriver driver(file, window);
+    while (driver.step()) {
+    }
+    driver.sensor()->flush_pending();
+    return sink.json;
+  };
+  const auto all = replay(std::nullopt, std::nullopt);
+  ASSERT_GT(all.size(), 10U);
+  // Cut at the first finding's time: it and what follows are "from", the
+  // rest "until" the nanosecond before.
+  WallTime cut{};
+  for (const auto& record : all) {
+    if (record["kind"] == "finding") {
+      cut = WallTime(std::chrono::nanoseconds(*parse_rfc3339_ns(record["time"].get<std::string>())));
+      break;
+    }
+  }
+  const auto before = replay(std::nullopt, cut - std::chrono::nanoseconds(1));
+  const auto after = replay(cut, std::nullopt);
+  EXPECT_FALSE(before.empty());
+  EXPECT_FALSE(after.empty());
+  EXPECT_EQ(before.size() + after.size(), all.size());
+  for (const auto& record : before) {
+    EXPECT_LT(*parse_rfc3339_ns(record["time"].get<std::string>()), cut.time_since_epoch().count());
+    EXPECT_NE(record["kind"], "finding") << record.dump();
+  }
+  for (const auto& record : after) {
+    EXPECT_GE(*parse_rfc3339_ns(record["time"].get<std::string>()), cut.time_since_epoch().count());
+  }
 }
 
 }  // namespace

@@ -141,8 +141,11 @@ int attach(const std::string& path) {
 // replay --live: moves a ReplayDriver through the file as the keys say.
 class ReplayController final : public ReplayControls {
  public:
-  ReplayController(std::string file, double speed, LiveModel& model)
-      : file_(std::move(file)), speed_(speed > 0 ? speed : 1.0), model_(model) {
+  ReplayController(std::string file, double speed, std::optional<WallTime> until, LiveModel& model)
+      : file_(std::move(file)),
+        speed_(speed > 0 ? speed : 1.0),
+        until_ns_(until ? std::optional<std::int64_t>(until->time_since_epoch().count()) : std::nullopt),
+        model_(model) {
     restart();
   }
 
@@ -251,7 +254,9 @@ class ReplayController final : public ReplayControls {
   bool step() {
     const auto entries_before = driver_->entries_fed();
     const auto produced_before = produced_;
-    if (!driver_->step()) {
+    // --until ends the replay as the end of the file would.
+    const auto next = until_ns_ ? driver_->next_time_ns() : std::nullopt;
+    if ((next && *next > *until_ns_) || !driver_->step()) {
       if (!ended_) {
         ended_ = true;
         feed_->finish();
@@ -270,10 +275,9 @@ class ReplayController final : public ReplayControls {
         step();  // marks the end
         return;
       }
-      if (*next > target_ns) {
+      if (*next > target_ns || !step()) {
         return;
       }
-      step();
     }
   }
   void reanchor() {
@@ -293,6 +297,7 @@ class ReplayController final : public ReplayControls {
 
   std::string file_;
   double speed_;
+  std::optional<std::int64_t> until_ns_;
   LiveModel& model_;
   std::unique_ptr<LiveFeed> feed_;
   std::unique_ptr<ReplayDriver> driver_;
@@ -341,13 +346,13 @@ int live_command(const LiveOptions& options, const ReloadOptions& reload) {
   return sensor_exit;
 }
 
-int live_replay(const std::string& file, double speed, std::optional<WallTime> from) {
+int live_replay(const std::string& file, double speed, std::optional<WallTime> from, std::optional<WallTime> until) {
   if (!have_terminal()) {
     return no_terminal();
   }
   const auto logs = capture_logs();
   LiveModel model;
-  ReplayController controller(file, speed, model);
+  ReplayController controller(file, speed, until, model);
   if (!controller.valid()) {
     std::cerr << "privsentry replay: " << escape_for_terminal(controller.error()) << "\n";
     return 2;

@@ -18,6 +18,6 @@ struct LiveOptions {
 int live_command(const LiveOptions& options, const ReloadOptions& reload);
 
 // replay --live: the view over a record file, with keys to move in time.
-int live_replay(const std::string& file, double speed, std::optional<WallTime> from);
+int live_replay(const std::string& file, double speed, std::optional<WallTime> from, std::optional<WallTime> until);
 
 }  // namespace privsentry

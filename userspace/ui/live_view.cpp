@@ -252,9 +252,9 @@ std::vector<std::string> LiveView::main_lines(int rows, int cols, std::vector<in
     const auto& e = *events[static_cast<std::size_t>(i)];
     const std::string who =
         e.container_id.empty() ? "" : (e.container_name.empty() ? e.container_id.substr(0, 12) : e.container_name);
-    lines.push_back(fit(escape_for_terminal(e.time) + " " + cell(e.kind, 10) + " " + cell(who, 14) + " " +
-                            escape_for_terminal(e.text),
-                        cols));
+    lines.push_back(fit(
+        escape_for_terminal(e.time) + " " + cell(e.kind, 10) + " " + cell(who, 14) + " " + escape_for_terminal(e.text),
+        cols));
     colors.push_back(e.kind == "finding" ? (e.severity == "critical" ? kColorUndeclared : kColorPrivileged)
                      : e.kind == "loss"  ? kColorElevated
                                          : kColorNone);
@@ -355,11 +355,11 @@ std::vector<std::string> LiveView::detail_lines(int cols) {
                         cell("BOUNDING", 19) + "FILE",
                     cols));
   for (const auto& p : processes) {
-    out.push_back(
-        fit("  " + cell(std::to_string(p.value("pid", 0)), 8) + cell(p.value("comm", std::string()), 16) +
-                cell(p.value("effective", std::string()), 19) + cell(p.value("permitted", std::string()), 19) +
-                cell(p.value("bounding", std::string()), 19) + escape_for_terminal(p.value("filename", std::string())),
-            cols));
+    out.push_back(fit("  " + cell(std::to_string(p.value("pid", 0)), 8) + cell(p.value("comm", std::string()), 16) +
+                          cell(p.value("effective", std::string()), 19) +
+                          cell(p.value("permitted", std::string()), 19) + cell(p.value("bounding", std::string()), 19) +
+                          escape_for_terminal(p.value("filename", std::string())),
+                      cols));
   }
   out.emplace_back();
 

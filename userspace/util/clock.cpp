@@ -38,7 +38,7 @@ std::string format_rfc3339(WallTime time) {
   return out;
 }
 
-std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
+std::optional<std::int64_t> parse_rfc3339_ns(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.fraction]Z
   if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
       text.back() != 'Z') {
@@ -64,7 +64,7 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
       *hour > 23 || *minute > 59 || *second > 60) {
     return std::nullopt;
   }
-  int millis = 0;
+  std::int64_t nanos = 0;
   const std::size_t end = text.size() - 1;
   if (end > 19) {
     if (text[19] != '.' || end == 20) {
@@ -75,13 +75,13 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
       if (text[i] < '0' || text[i] > '9') {
         return std::nullopt;
       }
-      if (digits < 3) {
-        millis = millis * 10 + (text[i] - '0');
+      if (digits < 9) {
+        nanos = nanos * 10 + (text[i] - '0');
         ++digits;
       }
     }
-    while (digits++ < 3) {
-      millis *= 10;
+    while (digits++ < 9) {
+      nanos *= 10;
     }
   }
   std::tm tm{};
@@ -92,7 +92,16 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
   tm.tm_min = *minute;
   tm.tm_sec = *second;
   const std::time_t seconds = ::timegm(&tm);
-  return static_cast<std::int64_t>(seconds) * 1000 + millis;
+  return static_cast<std::int64_t>(seconds) * 1'000'000'000 + nanos;
+}
+
+std::optional<std::int64_t> parse_rfc3339_ms(std::string_view text) {
+  const auto ns = parse_rfc3339_ns(text);
+  if (!ns) {
+    return std::nullopt;
+  }
+  // Floor, also before 1970.
+  return *ns >= 0 ? *ns / 1'000'000 : -((-*ns + 999'999) / 1'000'000);
 }
 
 }  // namespace privsentry

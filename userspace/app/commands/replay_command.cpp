@@ -21,13 +21,26 @@ std::optional<WallTime> parse_time(const std::string& text, const char* flag, bo
   if (text.empty()) {
     return std::nullopt;
   }
-  const auto ms = parse_rfc3339_ms(text);
-  if (!ms) {
+  const auto ns = parse_rfc3339_ns(text);
+  if (!ns) {
     std::cerr << "privsentry replay: " << flag << " must be an RFC 3339 time in UTC, such as 2026-12-04T20:01:02Z\n";
     ok = false;
     return std::nullopt;
   }
-  return WallTime(std::chrono::milliseconds(*ms));
+  return WallTime(std::chrono::nanoseconds(*ns));
+}
+
+// --until is inclusive to the precision it is written in: "...:02Z" keeps
+// all of second 2, and a record's own time (microseconds) keeps that record,
+// though its clock had nanoseconds.
+WallTime end_of(const std::string& text, WallTime start) {
+  const auto dot = text.find('.');
+  const auto digits = dot == std::string::npos ? 0 : std::min<std::size_t>(text.size() - 1 - dot - 1, 9);
+  std::int64_t unit = 1;
+  for (std::size_t i = digits; i < 9; ++i) {
+    unit *= 10;
+  }
+  return start + std::chrono::nanoseconds(unit - 1);
 }
 
 int verify(const std::string& file) {
@@ -78,7 +91,10 @@ int replay_command(const ReplayOptions& options) {
   }
   bool ok = true;
   const auto from = parse_time(options.from, "--from", ok);
-  const auto until = parse_time(options.until, "--until", ok);
+  auto until = parse_time(options.until, "--until", ok);
+  if (until) {
+    until = end_of(options.until, *until);
+  }
   if (!ok) {
     return 2;
   }
@@ -87,7 +103,7 @@ int replay_command(const ReplayOptions& options) {
     return 2;
   }
   if (options.live) {
-    return live_replay(options.file, options.speed, from);
+    return live_replay(options.file, options.speed, from, until);
   }
   if (options.as_recorded) {
     return print_recorded(options.file, from, until);
