@@ -125,9 +125,8 @@ TEST(LiveView, EveryLineFitsAndNothingRawReachesTheScreen) {
   // So does the detail pane, labels included.
   fresh.handle_key('\n');
   const auto detail = fresh.render(40, 160);
-  EXPECT_TRUE(std::any_of(detail.begin(), detail.end(), [](const std::string& line) {
-    return line.find("labels (2)") != std::string::npos;
-  }));
+  EXPECT_TRUE(std::any_of(detail.begin(), detail.end(),
+                          [](const std::string& line) { return line.find("labels (2)") != std::string::npos; }));
   EXPECT_TRUE(std::any_of(detail.begin(), detail.end(), [](const std::string& line) {
     return line.find("    \\x1b[2J\\x1b]0;pwned\\x07name") != std::string::npos;
   }));

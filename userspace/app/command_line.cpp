@@ -186,7 +186,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
                    "Pace by the recorded times, N times as fast (0: as fast as possible; the view: 1)")
       ->capture_default_str();
   replay_cmd->add_option("--from", result.replay.from, "Only records from this time on (RFC 3339, UTC)");
-  replay_cmd->add_option("--until", result.replay.until, "Only records up to this time (RFC 3339, UTC; inclusive to the precision given: ...:02Z keeps all of second 2)");
+  replay_cmd->add_option(
+      "--until", result.replay.until,
+      "Only records up to this time (RFC 3339, UTC; inclusive to the precision given: ...:02Z keeps all of second 2)");
   replay_cmd->add_option("--log-level", result.replay.log_level, "Log level (stderr)")->capture_default_str();
 
   std::vector<std::string> argv_storage{"privsentry"};

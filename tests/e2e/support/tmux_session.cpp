@@ -44,8 +44,8 @@ TmuxSession::TmuxSession(const std::vector<std::string>& command, int cols, int 
                                 std::to_string(rows),
                                 "sh",
                                 "-c",
-                                "\"$@\"; echo $? > '" + status_.string() + ".tmp' && mv '" + status_.string() + ".tmp' '" +
-                                    status_.string() + "'",
+                                "\"$@\"; echo $? > '" + status_.string() + ".tmp' && mv '" + status_.string() +
+                                    ".tmp' '" + status_.string() + "'",
                                 "sh"};
   argv.insert(argv.end(), command.begin(), command.end());
   const auto started = run_command(argv);
