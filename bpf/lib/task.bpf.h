@@ -47,48 +47,146 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 	return BPF_CORE_READ(css, cgroup, kn, id);
 }
 
-/* The cgroup id of the running task, the cheap way when the unified hierarchy
- * is tracked. */
-static __always_inline __u64 current_cgroup_id(struct task_struct *task)
-{
-	if (cgroup_v1_subsys < 0)
-		return bpf_get_current_cgroup_id();
-	return task_cgroup_id(task);
-}
-
 static __always_inline int is_container_cgroup(__u64 cgroup_id)
 {
 	return bpf_map_lookup_elem(&container_cgroups, &cgroup_id) != NULL;
 }
 
-/* The ids the host filter and every record need. */
+/* The ids the host filter and every record need. pidns is read only for a
+ * record (fill_task); the filter needs less. */
 struct task_ids {
 	__u32 mntns;
 	__u32 pidns;
 	__u64 cgroup_id;
 };
 
+/* The host filter runs on every capability check of every process, so it
+ * reads through BTF pointers with plain loads, which the verifier makes
+ * fault-safe and which cost a cycle or two each, where bpf_probe_read_kernel
+ * (BPF_CORE_READ) is a helper call per field. The task is a BTF pointer in
+ * every tier (tp_btf and fentry arguments, bpf_get_current_task_btf). */
+static __always_inline __u32 fast_mntns_inum(struct task_struct *task)
+{
+	return task->nsproxy->mnt_ns->ns.inum;
+}
+
+/* In the host pid namespace: it is level 0, so the task's pid is a level-0
+ * pid, and numbers[0] names that namespace; no variable index is needed. */
+static __always_inline int fast_in_host_pidns(struct task_struct *task)
+{
+	struct pid *pid = task->thread_pid;
+
+	return pid->level == 0 && pid->numbers[0].ns->ns.inum == host_pidns_inum;
+}
+
+static __always_inline __u64 fast_cgroup_id(struct task_struct *task)
+{
+	if (cgroup_v1_subsys < 0)
+		return task->cgroups->dfl_cgrp->kn->id;
+	/* A constant once loaded (read-only data), so the index is too. */
+	if ((__u32)cgroup_v1_subsys >= PS_MAX_CGROUP_SUBSYS)
+		return 0;
+	return task->cgroups->subsys[cgroup_v1_subsys]->cgroup->kn->id;
+}
+
+/* Remembers cgroups found not to be containers' for the generation of
+ * container_cgroups it was checked against, in one 64-bit tag (a single
+ * store, so CPUs racing on a slot never mix two entries): a host task's
+ * check then costs an array load instead of a hash lookup. */
+#define PS_HOST_CGROUP_SLOTS 4096
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_HOST_CGROUP_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} host_cgroup_cache SEC(".maps") __weak;
+
+/* Userspace adds 1 after each cgroup it registers in container_cgroups, which
+ * retires every remembered answer; removals need no change, since only
+ * cgroups that are not containers' are remembered. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} container_cgroups_gen SEC(".maps") __weak;
+
+static __always_inline __u64 host_cgroup_tag(__u64 cgroup_id, __u64 gen)
+{
+	return cgroup_id ^ ((gen + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+static __always_inline int is_host_cgroup(__u64 cgroup_id)
+{
+	__u32 zero = 0, slot = (__u32)cgroup_id & (PS_HOST_CGROUP_SLOTS - 1);
+	__u64 *gen = bpf_map_lookup_elem(&container_cgroups_gen, &zero);
+	__u64 *cached = bpf_map_lookup_elem(&host_cgroup_cache, &slot);
+	__u64 tag;
+
+	if (!gen || !cached)
+		return !is_container_cgroup(cgroup_id);
+	/* The generation is read before the lookup: a registration that the
+	 * lookup misses comes with a later generation, so the tag written
+	 * below is stale on arrival. */
+	tag = host_cgroup_tag(cgroup_id, *(volatile __u64 *)gen);
+	if (*cached == tag)
+		return 1;
+	if (is_container_cgroup(cgroup_id))
+		return 0;
+	*cached = tag;
+	return 1;
+}
+
+/* The host task this CPU last let through, by the objects its verdict rests
+ * on: its namespaces (a new nsproxy on setns or unshare), its cgroups (a new
+ * css_set on migration) and the registrations of container cgroups. A task
+ * cannot change pid namespace. A hot loop on the host then costs three
+ * compares instead of the namespace and cgroup walk. */
+struct ps_host_task_memo {
+	__u64 task;
+	__u64 nsproxy;
+	__u64 cgroups;
+	__u64 gen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ps_host_task_memo);
+} host_task_memo SEC(".maps") __weak;
+
 /* A host task shares the host's mount and pid namespaces and is not in a cgroup
  * userspace registered as a container's. Only these are dropped in the kernel:
  * a container that shares the host pid namespace still has its own mount
- * namespace, and one that shares both still has its own cgroup. */
-static __always_inline int is_host_task(const struct task_ids *ids)
-{
-	if (ids->mntns != host_mntns_inum || ids->pidns != host_pidns_inum)
-		return 0;
-	return !is_container_cgroup(ids->cgroup_id);
-}
-
-/* Reads the task's ids; a host task is counted as filtered and gives 1.
- * is_current: the task is the one running, whose cgroup is cheaper to read. */
-static __always_inline int filter_host_task(struct task_struct *task, int is_current, struct task_ids *ids,
+ * namespace, and one that shares both still has its own cgroup. Reads the
+ * task's mount namespace and cgroup into ids; a host task is counted as
+ * filtered and gives 1. */
+static __always_inline int filter_host_task(struct task_struct *task, struct task_ids *ids,
 					    struct ps_probe_counters *counters)
 {
-	ids->mntns = task_mntns_inum(task);
-	ids->pidns = task_pidns_inum(task);
-	ids->cgroup_id = is_current ? current_cgroup_id(task) : task_cgroup_id(task);
-	if (!is_host_task(ids))
+	__u32 zero = 0;
+	struct ps_host_task_memo *memo = bpf_map_lookup_elem(&host_task_memo, &zero);
+	__u64 *gen = bpf_map_lookup_elem(&container_cgroups_gen, &zero);
+	__u64 nsproxy = (__u64)task->nsproxy, cgroups = (__u64)task->cgroups;
+	__u64 generation = gen ? *(volatile __u64 *)gen : 0;
+
+	if (memo && memo->task == (__u64)task && memo->nsproxy == nsproxy && memo->cgroups == cgroups &&
+	    memo->gen == generation) {
+		PS_COUNT(counters, filtered_host);
+		return 1;
+	}
+	ids->mntns = fast_mntns_inum(task);
+	ids->pidns = 0;
+	ids->cgroup_id = fast_cgroup_id(task);
+	if (ids->mntns != host_mntns_inum || !fast_in_host_pidns(task) || !is_host_cgroup(ids->cgroup_id))
 		return 0;
+	if (memo) {
+		memo->task = (__u64)task;
+		memo->nsproxy = nsproxy;
+		memo->cgroups = cgroups;
+		memo->gen = generation;
+	}
 	PS_COUNT(counters, filtered_host);
 	return 1;
 }
@@ -132,11 +230,11 @@ static __always_inline void fill_task(struct ps_task *out, struct task_struct *t
 	out->ns_pid = upid.nr;
 	out->uid = BPF_CORE_READ(cred, uid.val);
 	out->euid = BPF_CORE_READ(cred, euid.val);
-	out->pidns_inum = ids->pidns;
+	out->pidns_inum = task_pidns_inum(task);
 	out->mntns_inum = ids->mntns;
 	out->pidns_level = BPF_CORE_READ(task, thread_pid, level);
 	out->flags = 0;
-	if (ids->mntns == host_mntns_inum && ids->pidns == host_pidns_inum)
+	if (ids->mntns == host_mntns_inum && out->pidns_inum == host_pidns_inum)
 		out->flags |= PS_TASK_HOST_NAMESPACES;
 	if (is_container_cgroup(ids->cgroup_id))
 		out->flags |= PS_TASK_CONTAINER_CGROUP;

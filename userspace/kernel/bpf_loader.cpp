@@ -232,6 +232,8 @@ int BpfLoader::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
 
 int BpfLoader::container_cgroups_fd() const { return bpf_map__fd(skel_->maps.container_cgroups); }
 
+int BpfLoader::container_cgroups_gen_fd() const { return bpf_map__fd(skel_->maps.container_cgroups_gen); }
+
 Expected<ProbeCounters> BpfLoader::read_counters() const {
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) {

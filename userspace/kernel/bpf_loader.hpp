@@ -53,6 +53,9 @@ class BpfLoader {
   [[nodiscard]] const std::vector<TierAttempt>& attempts() const { return attempts_; }
   [[nodiscard]] int ringbuf_fd() const;
   [[nodiscard]] int container_cgroups_fd() const;
+  // Bumped after each registration: retires the kernel side's cache of
+  // cgroups known not to be containers'.
+  [[nodiscard]] int container_cgroups_gen_fd() const;
   // Summed over CPUs.
   [[nodiscard]] Expected<ProbeCounters> read_counters() const;
 

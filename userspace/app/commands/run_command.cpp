@@ -205,7 +205,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
 
   const SystemClock system_clock;
   HeldClock clock(system_clock);
-  BpfCgroupRegistry registry(loader.container_cgroups_fd());
+  BpfCgroupRegistry registry(loader.container_cgroups_fd(), loader.container_cgroups_gen_fd());
   CgroupDeviceInspector cgroup_devices(context.layout, "/proc");
   OutputFanout outputs(NativeJsonEncoder(context.facts.hostname), std::move(*workers));
   std::optional<Recorder> recorder;
