@@ -75,7 +75,12 @@ Finding RuleEngine::make(const Container& container, std::string_view rule, std:
 
 std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
   std::vector<Finding> out;
-  auto raise = [&](Finding finding, std::string_view qualifier = {}) {
+  // Each rule fires once per container: a bit says so before any evidence is
+  // built, since this runs on every event.
+  enum : std::uint32_t { kPrivileged = 1, kFull = 2, kUnrestricted = 4, kUndeclared = 8 };
+  const auto pending = [&](std::uint32_t rule) { return (container.raised_rules & rule) == 0; };
+  auto raise = [&](Finding finding, std::uint32_t rule, std::string_view qualifier = {}) {
+    container.raised_rules |= rule;
     std::string label = finding.rule;
     if (!qualifier.empty()) {
       label += ":";
@@ -85,27 +90,41 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
       out.push_back(std::move(finding));
     }
   };
-  const std::string name = display_name(container);
   const bool full = container.full_capability_process.has_value();
   const bool unrestricted = container.devices.state == DeviceVerdict::State::kUnrestricted;
+  const bool privileged = declared_privileged(container);
+  const bool undeclared = (full || unrestricted) && engine_disowns(container);
+  bool new_use = false;
+  for (const auto& [capability, use] : container.used) {
+    new_use =
+        new_use || (!kDockerDefaultCapabilities.has(capability) && !container.raised_capability_use.has(capability));
+  }
+  if (!(privileged && pending(kPrivileged)) && !(full && pending(kFull)) && !(unrestricted && pending(kUnrestricted)) &&
+      !(undeclared && pending(kUndeclared)) && !new_use) {
+    return out;
+  }
+  const std::string name = display_name(container);
 
-  if (declared_privileged(container)) {
+  if (privileged && pending(kPrivileged)) {
     raise(make(container, kRulePrivilegedContainer, "", Severity::kHigh, "Container runs in privileged mode",
                "Docker declares container " + name +
                    " privileged (HostConfig.Privileged=true): every capability and every device (CIS Docker 5.4)",
-               now));
+               now),
+          kPrivileged);
   }
-  if (full) {
+  if (full && pending(kFull)) {
     raise(make(container, kRuleFullCapabilitySet, "", Severity::kHigh,
                "Container processes hold every capability the host can grant",
-               "The kernel sees a process of container " + name + " with the effectively full capability set", now));
+               "The kernel sees a process of container " + name + " with the effectively full capability set", now),
+          kFull);
   }
-  if (unrestricted) {
-    raise(make(container, kRuleUnrestrictedDevices, "", Severity::kHigh, "Container may use every device",
-               "The device cgroup of container " + name + " allows every device (" + container.devices.source + ")",
-               now));
+  if (unrestricted && pending(kUnrestricted)) {
+    raise(
+        make(container, kRuleUnrestrictedDevices, "", Severity::kHigh, "Container may use every device",
+             "The device cgroup of container " + name + " allows every device (" + container.devices.source + ")", now),
+        kUnrestricted);
   }
-  if ((full || unrestricted) && engine_disowns(container)) {
+  if (undeclared && pending(kUndeclared)) {
     std::string what = full && unrestricted ? "a full capability set and unrestricted devices"
                        : full               ? "a full capability set"
                                             : "unrestricted devices";
@@ -116,12 +135,13 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
                         "Kernel sees privilege the container engine does not declare",
                         "Container " + name + " has " + what + ", but " + engine, now);
     finding.evidence["kernel_sees"] = {{"full_capability_set", full}, {"unrestricted_devices", unrestricted}};
-    raise(std::move(finding));
+    raise(std::move(finding), kUndeclared);
   }
   for (const auto& [capability, use] : container.used) {
-    if (kDockerDefaultCapabilities.has(capability)) {
+    if (kDockerDefaultCapabilities.has(capability) || container.raised_capability_use.has(capability)) {
       continue;
     }
+    container.raised_capability_use.add(capability);
     const auto cap_name = capability_name(capability);
     auto finding = make(container, kRulePrivilegedCapabilityUse, cap_name,
                         escape_grade(capability) ? Severity::kHigh : Severity::kMedium,
@@ -132,7 +152,7 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
                                           {"pid", use.pid},
                                           {"comm", use.comm},
                                           {"cred_effective", use.cred_effective.hex()}};
-    raise(std::move(finding), cap_name);
+    raise(std::move(finding), 0, cap_name);
   }
   return out;
 }

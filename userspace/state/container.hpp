@@ -88,6 +88,10 @@ struct Container {
   bool start_emitted = false;
   // Findings raised for this container: id -> "rule" or "rule:qualifier".
   std::map<std::string, std::string> findings;
+  // The same, for the rules to skip in a bit test what they raised already
+  // (they run on every event of the container).
+  std::uint32_t raised_rules = 0;  // RuleEngine's bits
+  CapabilitySet raised_capability_use;
 };
 
 }  // namespace privsentry

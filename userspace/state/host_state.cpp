@@ -81,19 +81,19 @@ void HostState::add_cgroup(Container& container, std::uint64_t cgroup_id) {
   if (cgroup_id == 0 || !container.cgroup_ids.insert(cgroup_id).second) {
     return;
   }
-  by_cgroup_[cgroup_id] = container.key;
+  by_cgroup_[cgroup_id] = &container;
   registry_.add(cgroup_id);
 }
 
 void HostState::learn_namespaces(Container& container, const TaskInfo& task) {
   if (task.mntns != 0 && task.mntns != facts_.mntns) {
-    by_mntns_.try_emplace(task.mntns, container.key);
+    by_mntns_.try_emplace(task.mntns, &container);
     if (container.mntns == 0) {
       container.mntns = task.mntns;
     }
   }
   if (task.pidns != 0 && task.pidns != facts_.pidns) {
-    by_pidns_.try_emplace(task.pidns, container.key);
+    by_pidns_.try_emplace(task.pidns, &container);
     if (container.pidns == 0) {
       container.pidns = task.pidns;
     }
@@ -102,16 +102,16 @@ void HostState::learn_namespaces(Container& container, const TaskInfo& task) {
 
 Container* HostState::resolve(const TaskInfo& task, std::uint64_t boot_ns) {
   if (const auto it = by_cgroup_.find(task.cgroup_id); it != by_cgroup_.end()) {
-    return find(it->second);
+    return it->second;
   }
   if (task.mntns != facts_.mntns) {
     if (const auto it = by_mntns_.find(task.mntns); it != by_mntns_.end()) {
-      return find(it->second);
+      return it->second;
     }
   }
   if (task.pidns != facts_.pidns) {
     if (const auto it = by_pidns_.find(task.pidns); it != by_pidns_.end()) {
-      return find(it->second);
+      return it->second;
     }
   }
   // Own pid and mount namespaces but no runtime's cgroup: a container all the
@@ -141,8 +141,8 @@ std::unique_ptr<Container> HostState::remove(const std::string& key) {
     by_cgroup_.erase(id);
     registry_.remove(id);
   }
-  std::erase_if(by_mntns_, [&](const auto& entry) { return entry.second == key; });
-  std::erase_if(by_pidns_, [&](const auto& entry) { return entry.second == key; });
+  std::erase_if(by_mntns_, [&](const auto& entry) { return entry.second == container.get(); });
+  std::erase_if(by_pidns_, [&](const auto& entry) { return entry.second == container.get(); });
   return container;
 }
 
@@ -156,10 +156,7 @@ StateChange HostState::apply(const CgroupEvent& event) {
     if (it == by_cgroup_.end()) {
       return change;
     }
-    Container* container = find(it->second);
-    if (container == nullptr) {
-      return change;
-    }
+    Container* container = it->second;
     if (event.cgroup_id == container->primary_cgroup_id) {
       change.kind = StateChange::Kind::kContainerExited;
       change.exited = remove(container->key);
@@ -267,9 +264,9 @@ StateChange HostState::apply(const ExitEvent& event) {
   StateChange change;
   Container* container = nullptr;
   if (const auto it = by_cgroup_.find(event.task.cgroup_id); it != by_cgroup_.end()) {
-    container = find(it->second);
+    container = it->second;
   } else if (const auto it2 = by_mntns_.find(event.task.mntns); it2 != by_mntns_.end()) {
-    container = find(it2->second);
+    container = it2->second;
   }
   if (container == nullptr) {
     return change;

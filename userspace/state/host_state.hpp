@@ -75,9 +75,11 @@ class HostState {
   HostStateLimits limits_;
 
   std::map<std::string, std::unique_ptr<Container>> containers_;
-  std::unordered_map<std::uint64_t, std::string> by_cgroup_;
-  std::unordered_map<std::uint32_t, std::string> by_mntns_;
-  std::unordered_map<std::uint32_t, std::string> by_pidns_;
+  // Every event goes through these: they point at the container itself (its
+  // address is stable), not at its key, to spare a string lookup per event.
+  std::unordered_map<std::uint64_t, Container*> by_cgroup_;
+  std::unordered_map<std::uint32_t, Container*> by_mntns_;
+  std::unordered_map<std::uint32_t, Container*> by_pidns_;
   std::uint64_t unattributed_ = 0;
   std::uint64_t containers_dropped_ = 0;
 };
