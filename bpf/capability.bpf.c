@@ -23,29 +23,37 @@ struct {
 	__type(value, __u8);
 } capability_seen SEC(".maps");
 
-/* The key this CPU last reported or found reported: a container's hot loop
- * of one check then costs a compare, not a hash lookup. Per CPU, so no
- * locking; an entry only ever names a key that was reported. */
+/* The check this CPU last reported or found reported, by the objects that
+ * decide its de-duplication key: the task's namespaces (nsproxy: the mount
+ * namespace) and cgroups (css_set: the cgroup), while no cgroup was created
+ * since (a new container's objects can take a freed one's addresses). A
+ * container's hot loop of one check then costs a few compares, not the
+ * cgroup walk and a hash lookup. Per CPU, so no locking; an entry only ever
+ * names a check that was reported. */
+struct ps_capability_last {
+	__u64 nsproxy;
+	__u64 cgroups;
+	__u64 gen;
+	__s32 capability;
+	__u32 granted;
+	__u32 flags;
+	__u32 reserved;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ps_capability_key);
+	__type(value, struct ps_capability_last);
 } capability_last SEC(".maps");
-
-static __always_inline int same_key(const struct ps_capability_key *a, const struct ps_capability_key *b)
-{
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
-}
 
 static __always_inline int handle_capable(const struct cred *cred, struct user_namespace *target_ns, int cap,
 					  int ret)
 {
 	struct ps_probe_counters *counters = probe_counter(PS_PROBE_CAPABILITY);
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct ps_capability_key key = {}, *last;
+	struct ps_capability_last now = {}, *last;
+	struct ps_capability_key key = {};
 	struct ps_capability_event *event;
 	struct task_ids ids;
 	__u32 zero = 0;
@@ -53,19 +61,21 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	long err;
 
 	PS_COUNT(counters, seen);
-	if (filter_host_task(task, &ids, counters))
+	if (filter_host_task(task, &ids, counters, 1))
 		return 0;
 
-	key.cgroup_id = ids.cgroup_id;
-	key.mntns_inum = ids.mntns;
-	key.capability = cap;
-	key.granted = ret == 0;
-	key.flags = cred == task->real_cred && cred == task->cred ? PS_CAP_CRED_IS_TASK : 0;
+	now.nsproxy = (__u64)task->nsproxy;
+	now.cgroups = (__u64)task->cgroups;
+	now.gen = current_generation();
+	now.capability = cap;
+	now.granted = ret == 0;
+	now.flags = cred == task->real_cred && cred == task->cred ? PS_CAP_CRED_IS_TASK : 0;
 	/* Seen already: reported, so nothing to do, whoever checks. (A runtime
 	 * set-up task that lands here is dropped as a repeat instead of as
 	 * set-up: the same outcome.) */
 	last = bpf_map_lookup_elem(&capability_last, &zero);
-	if (last && same_key(last, &key)) {
+	if (last && last->nsproxy == now.nsproxy && last->cgroups == now.cgroups && last->gen == now.gen &&
+	    last->capability == now.capability && last->granted == now.granted && last->flags == now.flags) {
 		PS_COUNT(counters, deduplicated);
 		return 0;
 	}
@@ -73,18 +83,25 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 		PS_COUNT(counters, runtime_setup);
 		return 0;
 	}
+	if (!ids.cgroup_id)
+		ids.cgroup_id = fast_cgroup_id(task);
+	key.cgroup_id = ids.cgroup_id;
+	key.mntns_inum = ids.mntns;
+	key.capability = cap;
+	key.granted = now.granted;
+	key.flags = now.flags;
 	/* A lookup first: an update of an LRU map takes a free node before it
 	 * finds the key exists. */
 	if (bpf_map_lookup_elem(&capability_seen, &key)) {
 		if (last)
-			*last = key;
+			*last = now;
 		PS_COUNT(counters, deduplicated);
 		return 0;
 	}
 	err = bpf_map_update_elem(&capability_seen, &key, &one, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		if (last)
-			*last = key;
+			*last = now;
 		PS_COUNT(counters, deduplicated);
 		return 0;
 	}
@@ -103,13 +120,13 @@ static __always_inline int handle_capable(const struct cred *cred, struct user_n
 	fill_header(&event->hdr, PS_EVENT_CAPABILITY, sizeof(*event));
 	fill_task(&event->task, task, &ids);
 	event->capability = cap;
-	event->granted = ret == 0;
+	event->granted = now.granted;
 	event->userns_level = BPF_CORE_READ(target_ns, level);
 	event->flags = key.flags;
 	event->cred_effective = PS_READ_CAPS(cred, cap_effective);
 	submit_event(counters, event);
 	if (last)
-		*last = key;
+		*last = now;
 	return 0;
 }
 

@@ -11,6 +11,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 host_mntns_inum = 0;
 const volatile __u32 host_pidns_inum = 0;
 const volatile __s32 cgroup_v1_subsys = -1;
+const volatile __u64 wakeup_bytes = 0;
 
 static __always_inline int emit_cgroup(__u32 probe, __u16 type, struct cgroup *cgrp, const char *path,
 				       struct task_struct *task)
@@ -42,13 +43,20 @@ static __always_inline int emit_cgroup(__u32 probe, __u16 type, struct cgroup *c
 	} else if (len == sizeof(event->path)) {
 		event->flags |= PS_CGROUP_PATH_TRUNCATED;
 	}
-	submit_event(counters, event);
+	submit_event_now(counters, event);
 	return 0;
 }
 
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
+	__u32 slot = PS_GEN_CGROUPS;
+	__u64 *gen = bpf_map_lookup_elem(&generations, &slot);
+
+	/* Before the record: whatever the new cgroup's tasks check next is
+	 * judged afresh. */
+	if (gen)
+		__sync_fetch_and_add(gen, 1);
 	return emit_cgroup(PS_PROBE_CGROUP_MKDIR, PS_EVENT_CGROUP_MKDIR, cgrp, path,
 			   bpf_get_current_task_btf());
 }

@@ -43,7 +43,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 	long len;
 
 	PS_COUNT(counters, seen);
-	host = filter_host_task(task, &ids, counters);
+	host = filter_host_task(task, &ids, counters, 0);
 	flags = update_mark_on_exec(task, host, counters);
 	if (host)
 		return 0;
@@ -92,7 +92,7 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
 
-	if (filter_host_task(child, &ids, counters))
+	if (filter_host_task(child, &ids, counters, 0))
 		return 0;
 	if (parent_mark) {
 		PS_COUNT(counters, runtime_setup);
@@ -123,7 +123,7 @@ int BPF_PROG(process_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 
-	if (filter_host_task(task, &ids, counters))
+	if (filter_host_task(task, &ids, counters, 0))
 		return 0;
 	/* Runtime set-up processes were never reported as started. */
 	if (task_mark(task)) {

@@ -81,11 +81,27 @@ static __always_inline void fill_header(struct ps_event_header *hdr, __u16 type,
 	hdr->timestamp_ns = bpf_ktime_get_boot_ns();
 }
 
+/* Bytes of records waiting in the ring buffer before a record wakes userspace
+ * (set by userspace from the ring's size). Below it, records wait for
+ * userspace's next drain (every few milliseconds): a wake-up per record would
+ * cost every exec a cross-CPU wake-up of the sensor. */
+extern const volatile __u64 wakeup_bytes;
+
 /* Records are reserved in each program with bpf_ringbuf_reserve() and a
  * single null test that counts the loss: Linux 6.1's verifier cannot follow a
  * second test of the same record pointer (a helper that tests and returns it)
  * and rejects the program with "Unreleased reference". */
 static __always_inline void submit_event(struct ps_probe_counters *counters, void *event)
+{
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
+
+	bpf_ringbuf_submit(event, flags);
+	PS_COUNT(counters, emitted);
+}
+
+/* For the rare records that start something (a new cgroup): userspace at once. */
+static __always_inline void submit_event_now(struct ps_probe_counters *counters, void *event)
 {
 	bpf_ringbuf_submit(event, 0);
 	PS_COUNT(counters, emitted);

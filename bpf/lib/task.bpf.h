@@ -101,34 +101,46 @@ struct {
 	__type(value, __u64);
 } host_cgroup_cache SEC(".maps") __weak;
 
-/* Userspace adds 1 after each cgroup it registers in container_cgroups, which
- * retires every remembered answer; removals need no change, since only
- * cgroups that are not containers' are remembered. */
+/* Generations that retire what the caches below remember: [0] userspace adds
+ * 1 after each cgroup it registers in container_cgroups; [1] every cgroup
+ * created adds 1 (cgroup_mkdir), since a new container's objects can take the
+ * addresses of a freed one's. Only their sum is used, which grows whenever
+ * either does. */
+#define PS_GEN_REGISTRATIONS 0
+#define PS_GEN_CGROUPS 1
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u64);
-} container_cgroups_gen SEC(".maps") __weak;
+} generations SEC(".maps") __weak;
+
+static __always_inline __u64 current_generation(void)
+{
+	__u32 registrations = PS_GEN_REGISTRATIONS, cgroups = PS_GEN_CGROUPS;
+	__u64 *a = bpf_map_lookup_elem(&generations, &registrations);
+	__u64 *b = bpf_map_lookup_elem(&generations, &cgroups);
+
+	return (a ? *(volatile __u64 *)a : 0) + (b ? *(volatile __u64 *)b : 0);
+}
 
 static __always_inline __u64 host_cgroup_tag(__u64 cgroup_id, __u64 gen)
 {
 	return cgroup_id ^ ((gen + 1) * 0x9e3779b97f4a7c15ULL);
 }
 
-static __always_inline int is_host_cgroup(__u64 cgroup_id)
+static __always_inline int is_host_cgroup(__u64 cgroup_id, __u64 gen)
 {
-	__u32 zero = 0, slot = (__u32)cgroup_id & (PS_HOST_CGROUP_SLOTS - 1);
-	__u64 *gen = bpf_map_lookup_elem(&container_cgroups_gen, &zero);
+	__u32 slot = (__u32)cgroup_id & (PS_HOST_CGROUP_SLOTS - 1);
 	__u64 *cached = bpf_map_lookup_elem(&host_cgroup_cache, &slot);
 	__u64 tag;
 
-	if (!gen || !cached)
+	if (!cached)
 		return !is_container_cgroup(cgroup_id);
-	/* The generation is read before the lookup: a registration that the
+	/* The generation was read before the lookup: a registration that the
 	 * lookup misses comes with a later generation, so the tag written
 	 * below is stale on arrival. */
-	tag = host_cgroup_tag(cgroup_id, *(volatile __u64 *)gen);
+	tag = host_cgroup_tag(cgroup_id, gen);
 	if (*cached == tag)
 		return 1;
 	if (is_container_cgroup(cgroup_id))
@@ -139,9 +151,9 @@ static __always_inline int is_host_cgroup(__u64 cgroup_id)
 
 /* The host task this CPU last let through, by the objects its verdict rests
  * on: its namespaces (a new nsproxy on setns or unshare), its cgroups (a new
- * css_set on migration) and the registrations of container cgroups. A task
- * cannot change pid namespace. A hot loop on the host then costs three
- * compares instead of the namespace and cgroup walk. */
+ * css_set on migration) and the generations. A task cannot change pid
+ * namespace. A hot loop on the host then costs a few compares instead of the
+ * pid namespace and cgroup walk. */
 struct ps_host_task_memo {
 	__u64 task;
 	__u64 nsproxy;
@@ -160,32 +172,40 @@ struct {
  * userspace registered as a container's. Only these are dropped in the kernel:
  * a container that shares the host pid namespace still has its own mount
  * namespace, and one that shares both still has its own cgroup. Reads the
- * task's mount namespace and cgroup into ids; a host task is counted as
+ * task's mount namespace into ids, and its cgroup unless lazy_cgroup and the
+ * mount namespace already tells it from the host's (then ids->cgroup_id is 0
+ * and the caller reads it when it needs it). A host task is counted as
  * filtered and gives 1. */
 static __always_inline int filter_host_task(struct task_struct *task, struct task_ids *ids,
-					    struct ps_probe_counters *counters)
+					    struct ps_probe_counters *counters, int lazy_cgroup)
 {
+	__u64 nsproxy = (__u64)task->nsproxy, cgroups = (__u64)task->cgroups, gen;
+	struct ps_host_task_memo *memo;
 	__u32 zero = 0;
-	struct ps_host_task_memo *memo = bpf_map_lookup_elem(&host_task_memo, &zero);
-	__u64 *gen = bpf_map_lookup_elem(&container_cgroups_gen, &zero);
-	__u64 nsproxy = (__u64)task->nsproxy, cgroups = (__u64)task->cgroups;
-	__u64 generation = gen ? *(volatile __u64 *)gen : 0;
 
+	ids->mntns = fast_mntns_inum(task);
+	ids->pidns = 0;
+	ids->cgroup_id = 0;
+	if (ids->mntns != host_mntns_inum) {
+		if (!lazy_cgroup)
+			ids->cgroup_id = fast_cgroup_id(task);
+		return 0;
+	}
+	gen = current_generation();
+	memo = bpf_map_lookup_elem(&host_task_memo, &zero);
 	if (memo && memo->task == (__u64)task && memo->nsproxy == nsproxy && memo->cgroups == cgroups &&
-	    memo->gen == generation) {
+	    memo->gen == gen) {
 		PS_COUNT(counters, filtered_host);
 		return 1;
 	}
-	ids->mntns = fast_mntns_inum(task);
-	ids->pidns = 0;
 	ids->cgroup_id = fast_cgroup_id(task);
-	if (ids->mntns != host_mntns_inum || !fast_in_host_pidns(task) || !is_host_cgroup(ids->cgroup_id))
+	if (!fast_in_host_pidns(task) || !is_host_cgroup(ids->cgroup_id, gen))
 		return 0;
 	if (memo) {
 		memo->task = (__u64)task;
 		memo->nsproxy = nsproxy;
 		memo->cgroups = cgroups;
-		memo->gen = generation;
+		memo->gen = gen;
 	}
 	PS_COUNT(counters, filtered_host);
 	return 1;

@@ -102,6 +102,9 @@ Expected<Skeleton> open_configured(const LoaderConfig& config, std::size_t ringb
   skel->rodata->host_mntns_inum = config.host_mntns;
   skel->rodata->host_pidns_inum = config.host_pidns;
   skel->rodata->cgroup_v1_subsys = config.cgroup_v1_subsystem;
+  // Records wake the sensor once a sixteenth of the ring is waiting; below
+  // that, its drain timer collects them (RunCommand's kDrainMs).
+  skel->rodata->wakeup_bytes = ringbuf_bytes / 16;
   const int err = bpf_map__set_max_entries(skel->maps.events, static_cast<__u32>(ringbuf_bytes));
   if (err != 0) {
     return Error{libbpf_error("sizing the ring buffer", err, capture)};
@@ -232,7 +235,7 @@ int BpfLoader::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
 
 int BpfLoader::container_cgroups_fd() const { return bpf_map__fd(skel_->maps.container_cgroups); }
 
-int BpfLoader::container_cgroups_gen_fd() const { return bpf_map__fd(skel_->maps.container_cgroups_gen); }
+int BpfLoader::generations_fd() const { return bpf_map__fd(skel_->maps.generations); }
 
 Expected<ProbeCounters> BpfLoader::read_counters() const {
   const int cpus = libbpf_num_possible_cpus();

@@ -53,9 +53,9 @@ class BpfLoader {
   [[nodiscard]] const std::vector<TierAttempt>& attempts() const { return attempts_; }
   [[nodiscard]] int ringbuf_fd() const;
   [[nodiscard]] int container_cgroups_fd() const;
-  // Bumped after each registration: retires the kernel side's cache of
-  // cgroups known not to be containers'.
-  [[nodiscard]] int container_cgroups_gen_fd() const;
+  // The kernel side's cache generations (bpf/lib/task.bpf.h): slot 0 is
+  // userspace's, bumped after each registration.
+  [[nodiscard]] int generations_fd() const;
   // Summed over CPUs.
   [[nodiscard]] Expected<ProbeCounters> read_counters() const;
 

@@ -1,5 +1,6 @@
 #include "app/commands/run_command.hpp"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
@@ -34,6 +35,9 @@ namespace privsentry {
 namespace {
 
 constexpr std::uint64_t kTickMs = 250;
+// Records do not wake the sensor one by one (bpf/lib/common.bpf.h): it
+// collects them this often, which bounds what batching adds to detection.
+constexpr std::uint64_t kDrainMs = 20;
 constexpr unsigned kCountersEveryTicks = 4;  // once a second
 
 nlohmann::json counters_json(const ProbeCounters& counters) {
@@ -205,7 +209,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
 
   const SystemClock system_clock;
   HeldClock clock(system_clock);
-  BpfCgroupRegistry registry(loader.container_cgroups_fd(), loader.container_cgroups_gen_fd());
+  BpfCgroupRegistry registry(loader.container_cgroups_fd(), loader.generations_fd());
   CgroupDeviceInspector cgroup_devices(context.layout, "/proc");
   OutputFanout outputs(NativeJsonEncoder(context.facts.hostname), std::move(*workers));
   std::optional<Recorder> recorder;
@@ -300,12 +304,16 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     sensor.handle_scanned(process.cgroups, process.process);
   }
   spdlog::info("start-up scan: {} container processes", scanned.size());
+  // Loading the probes (kernel BTF, every tier tried) and the scan are done:
+  // hand their memory back instead of keeping it in the heap for good.
+  ::malloc_trim(0);
   if (watcher) {
     watcher->start();
   }
 
   RingbufSource source(loader.ringbuf_fd());
   UniqueFd timer_fd = make_timerfd(kTickMs);
+  UniqueFd collect_fd = make_timerfd(kDrainMs);
   UniqueFd epoll_fd(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_fd.valid()) {
     throw std::runtime_error("epoll_create1: " + errno_text(errno));
@@ -314,6 +322,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   watch(epoll_fd.get(), updates.fd());
   watch(epoll_fd.get(), signal_fd.get());
   watch(epoll_fd.get(), timer_fd.get());
+  watch(epoll_fd.get(), collect_fd.get());
 
   std::optional<RawRecordWriter> raw_records;
   if (!options.raw_record_path.empty()) {
@@ -352,6 +361,9 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     for (int i = 0; i < n; ++i) {
       const int fd = ready[static_cast<std::size_t>(i)].data.fd;
       if (fd == source.fd()) {
+        source.consume(handler);
+      } else if (fd == collect_fd.get()) {
+        drain_fd(fd);
         source.consume(handler);
       } else if (fd == updates.fd()) {
         for (const auto& update : updates.drain()) {
