@@ -9,6 +9,8 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev libncurses-dev
   # tests: a real rsyslog (TLS with OpenSSL), certificates made by the openssl command, a real terminal (tmux)
   libgtest-dev libgmock-dev clang-format rsyslog rsyslog-openssl openssl iproute2 tmux
+  # benchmarks (bench/run.sh): Google Benchmark, and bpftrace to compare with
+  libbenchmark-dev bpftrace
   # the test Docker engine and its image (scripts/test-env.sh)
   docker.io runc containerd busybox-static jq file util-linux procps ca-certificates
 )

@@ -84,6 +84,16 @@ inline std::vector<std::byte> exec_record(const TaskSpec& spec, std::uint64_t bo
   return bytes_of(e);
 }
 
+inline std::vector<std::byte> fork_record(const TaskSpec& spec, std::uint64_t bounding, std::uint64_t effective) {
+  ps_fork_event e{};
+  e.hdr = header(PS_EVENT_FORK, sizeof(e));
+  e.task = task(spec);
+  e.caps.bounding = bounding;
+  e.caps.effective = effective;
+  e.caps.permitted = effective;
+  return bytes_of(e);
+}
+
 inline std::vector<std::byte> capability_record(const TaskSpec& spec, int capability, bool granted,
                                                 std::uint32_t userns_level = 0,
                                                 std::uint32_t flags = PS_CAP_CRED_IS_TASK) {

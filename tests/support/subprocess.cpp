@@ -1,4 +1,4 @@
-#include "e2e/support/subprocess.hpp"
+#include "support/subprocess.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace privsentry::e2e {
+namespace privsentry::support {
 namespace {
 
 struct Spawned {
@@ -22,7 +22,8 @@ struct Spawned {
   int err = -1;
 };
 
-Spawned spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+Spawned spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+              Output stdout_mode = Output::kCollect, Output stderr_mode = Output::kCollect) {
   int out_pipe[2];
   int err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -30,8 +31,16 @@ Spawned spawn(const std::vector<std::string>& argv, const std::vector<std::strin
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  if (stdout_mode == Output::kDiscard) {
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  } else {
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  }
+  if (stderr_mode == Output::kDiscard) {
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  } else {
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  }
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
 
   std::vector<std::string> env_strings;
@@ -121,8 +130,9 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::vecto
   return result;
 }
 
-Subprocess::Subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
-  const auto child = spawn(argv, extra_env);
+Subprocess::Subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                       Output stdout_mode, Output stderr_mode) {
+  const auto child = spawn(argv, extra_env, stdout_mode, stderr_mode);
   pid_ = child.pid;
   out_thread_ = std::thread([this, fd = child.out] { read_stdout(fd); });
   err_thread_ = std::thread([this, fd = child.err] { read_stderr(fd); });
@@ -152,6 +162,7 @@ void Subprocess::read_stdout(int fd) {
     if (n <= 0) {
       break;
     }
+    const auto now = std::chrono::steady_clock::now();
     pending.append(buf, static_cast<std::size_t>(n));
     std::size_t start = 0;
     std::lock_guard lock(mutex_);
@@ -161,6 +172,7 @@ void Subprocess::read_stdout(int fd) {
         break;
       }
       lines_.push_back(pending.substr(start, end - start));
+      arrivals_.push_back(now);
       start = end + 1;
     }
     pending.erase(0, start);
@@ -170,6 +182,7 @@ void Subprocess::read_stdout(int fd) {
   std::lock_guard lock(mutex_);
   if (!pending.empty()) {
     lines_.push_back(pending);
+    arrivals_.push_back(std::chrono::steady_clock::now());
   }
   stdout_closed_ = true;
   changed_.notify_all();
@@ -221,6 +234,11 @@ std::vector<std::string> Subprocess::lines() const {
   return lines_;
 }
 
+std::chrono::steady_clock::time_point Subprocess::arrival(std::size_t i) const {
+  std::lock_guard lock(mutex_);
+  return arrivals_.at(i);
+}
+
 std::string Subprocess::err() const {
   std::lock_guard lock(mutex_);
   return err_;
@@ -247,4 +265,4 @@ int Subprocess::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-}  // namespace privsentry::e2e
+}  // namespace privsentry::support

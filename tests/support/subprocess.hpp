@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace privsentry::e2e {
+namespace privsentry::support {
 
 struct CommandResult {
   int exit_code = -1;
@@ -22,10 +22,18 @@ struct CommandResult {
 // Runs a command to completion (argv[0] is looked up in PATH).
 CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
 
-// A child process whose stdout is read line by line and stderr collected.
+// Where a Subprocess's output goes.
+enum class Output {
+  kCollect,  // read: stdout line by line, stderr whole
+  kDiscard,  // /dev/null (a process whose output would only cost memory)
+};
+
+// A child process whose stdout is read line by line (each line with the
+// time it arrived) and stderr collected.
 class Subprocess {
  public:
-  explicit Subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+  explicit Subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
+                      Output stdout_mode = Output::kCollect, Output stderr_mode = Output::kCollect);
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -35,6 +43,9 @@ class Subprocess {
   std::optional<std::size_t> wait_for_line(const std::function<bool(const std::string&)>& match,
                                            std::chrono::milliseconds timeout, std::size_t from = 0);
   [[nodiscard]] std::vector<std::string> lines() const;
+  // When line i of stdout arrived.
+  [[nodiscard]] std::chrono::steady_clock::time_point arrival(std::size_t i) const;
+  [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] std::string err() const;
   void signal(int signo) const;
   // Waits for exit; returns the exit code (128+signal if killed), or -1 on timeout.
@@ -48,6 +59,7 @@ class Subprocess {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> lines_;
+  std::vector<std::chrono::steady_clock::time_point> arrivals_;
   std::string err_;
   bool stdout_closed_ = false;
   std::thread out_thread_;
@@ -55,4 +67,4 @@ class Subprocess {
   std::optional<int> exit_code_;
 };
 
-}  // namespace privsentry::e2e
+}  // namespace privsentry::support

@@ -10,9 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "e2e/support/subprocess.hpp"
+#include "support/subprocess.hpp"
 
 namespace privsentry::e2e {
+
+using support::CommandResult;
+using support::run_command;
+using support::Subprocess;
 
 // Why these tests cannot run here (not root, no BPF), or nullopt.
 std::optional<std::string> missing_root_or_bpf();

@@ -8,7 +8,7 @@
 #include <atomic>
 #include <fstream>
 
-#include "e2e/support/subprocess.hpp"
+#include "e2e/support/e2e_support.hpp"
 
 namespace privsentry::e2e {
 

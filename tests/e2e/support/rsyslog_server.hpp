@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/support/e2e_support.hpp"
 #include "e2e/support/loopback.hpp"
-#include "e2e/support/subprocess.hpp"
 
 namespace privsentry::e2e {
 

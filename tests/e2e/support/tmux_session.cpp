@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "e2e/support/subprocess.hpp"
+#include "e2e/support/e2e_support.hpp"
 
 namespace privsentry::e2e {
 
