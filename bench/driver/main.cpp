@@ -60,7 +60,20 @@ int main(int argc, char** argv) {
   app.add_option("--image", config.image)->capture_default_str();
   app.add_option("--json", json_out, "Also write every measurement here");
   app.add_option("--command", command, "How this run was started, for the table's header");
+  std::string report_from;
+  app.add_option("--report-from", report_from, "Print the table of an earlier run's --json file, measuring nothing");
   CLI11_PARSE(app, argc, argv);
+
+  if (!report_from.empty()) {
+    std::ifstream in(report_from);
+    const auto earlier = json::parse(in, nullptr, false);
+    if (earlier.is_discarded() || !earlier.contains("environment")) {
+      std::cerr << "privsentry_bench: " << report_from << " is not a results file\n";
+      return 2;
+    }
+    std::cout << privsentry::bench::ReportTable(earlier).markdown();
+    return 0;
+  }
 
   if (::geteuid() != 0) {
     std::cerr << "privsentry_bench: needs root (BPF, Docker)\n";
