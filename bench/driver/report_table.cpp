@@ -144,7 +144,8 @@ void footprint_section(std::ostringstream& out, const json& f, json& targets) {
 }
 
 void storm_section(std::ostringstream& out, const json& s, json& targets) {
-  out << "### Event storm\n\nContainers fork and exec a static no-op as fast as they can.\n\n"
+  out << "### Event storm\n\nContainers fork and exec, as fast as they can, a static program that makes one "
+         "capability check and exits.\n\n"
          "| sensor | ring buffer | containers | operations | records/s | lost | exec records + lost = execs done |\n"
          "|---|---|---|---|---|---|---|\n";
   for (const auto* phase : {"running", "stalled"}) {

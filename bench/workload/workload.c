@@ -3,11 +3,18 @@
  *   workload ioprio N    N ioprio_set calls, each one capability check
  *                        (CAP_SYS_ADMIN, granted to root); prints ns per call
  *   workload exec N      N fork+exec+wait of "workload noop"; prints ns each
- *   workload storm S     fork+exec+wait of "workload noop" for S seconds, as
- *                        fast as it goes; prints the number done
- *   workload noop        exits at once */
+ *   workload storm S     fork+exec+wait of "workload noop-check" for S
+ *                        seconds, as fast as it goes (each child makes one
+ *                        capability check); prints the number done
+ *   workload ioprio-join PATH N
+ *                        N ioprio_set calls, then writes its pid to PATH (a
+ *                        cgroup.procs file) and execs "workload ioprio N",
+ *                        the same task (an e2e test's)
+ *   workload noop        exits at once
+ *   workload noop-check  one ioprio_set, then exits */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +34,11 @@ static double now_ns(void) {
   return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
-static long count_arg(int argc, char** argv, long fallback) {
-  if (argc < 3) return fallback;
+static long count_from(const char* text) {
   char* end = NULL;
-  long value = strtol(argv[2], &end, 10);
+  long value = strtol(text, &end, 10);
   if (*end != '\0' || value <= 0) {
-    fprintf(stderr, "workload: %s is not a positive count\n", argv[2]);
+    fprintf(stderr, "workload: %s is not a positive count\n", text);
     exit(2);
   }
   return value;
@@ -42,25 +48,60 @@ static long count_arg(int argc, char** argv, long fallback) {
  * caller holds it (without it, the kernel asks for CAP_SYS_NICE too). A
  * refusal still made its checks, so it is counted, not fatal; anything else
  * is. */
-static int run_ioprio(long n) {
-  long refused = 0;
-  double start = now_ns();
-
+static int ioprio_calls(long n, long* refused) {
   for (long i = 0; i < n; i++) {
     if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_RT, 4)) != 0) {
       if (errno != EPERM) {
         perror("workload: ioprio_set");
-        return 1;
+        return -1;
       }
-      refused++;
+      (*refused)++;
     }
   }
+  return 0;
+}
+
+static int run_ioprio(long n) {
+  long refused = 0;
+  double start = now_ns();
+
+  if (ioprio_calls(n, &refused) != 0) return 1;
   printf("%.2f\n", (now_ns() - start) / (double)n);
   if (refused != 0) fprintf(stderr, "workload: %ld of %ld calls refused (no CAP_SYS_ADMIN)\n", refused, n);
   return 0;
 }
 
-static int spawn_noop(const char* self) {
+/* The exec after the move makes the task the new cgroup's own program: a
+ * program exec'd on the host and then moved is taken for a runtime's set-up
+ * (runc init is one), whose checks are not the container's. */
+static int run_ioprio_join(const char* procs, const char* count) {
+  long refused = 0;
+  char pid[32];
+  char self[4096];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  int fd;
+
+  /* The real path, not /proc/self/exe: the program's name (comm) comes from
+   * the file name, and the test asks for "workload". */
+  if (len <= 0) {
+    perror("workload: /proc/self/exe");
+    return 1;
+  }
+  self[len] = '\0';
+  if (ioprio_calls(count_from(count), &refused) != 0) return 1;
+  fd = open(procs, O_WRONLY | O_CLOEXEC);
+  snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+  if (fd < 0 || write(fd, pid, strlen(pid)) < 0) {
+    perror("workload: joining the cgroup");
+    return 1;
+  }
+  close(fd);
+  execl(self, "workload", "ioprio", count, (char*)NULL);
+  perror("workload: exec");
+  return 1;
+}
+
+static int spawn(const char* self, const char* mode) {
   pid_t pid = fork();
 
   if (pid < 0) {
@@ -68,12 +109,12 @@ static int spawn_noop(const char* self) {
     return -1;
   }
   if (pid == 0) {
-    execl(self, "workload", "noop", (char*)NULL);
+    execl(self, "workload", mode, (char*)NULL);
     _exit(127);
   }
   int status = 0;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "workload: the no-op child failed\n");
+    fprintf(stderr, "workload: the %s child failed\n", mode);
     return -1;
   }
   return 0;
@@ -83,7 +124,7 @@ static int run_exec(const char* self, long n) {
   double start = now_ns();
 
   for (long i = 0; i < n; i++)
-    if (spawn_noop(self) != 0) return 1;
+    if (spawn(self, "noop") != 0) return 1;
   printf("%.2f\n", (now_ns() - start) / (double)n);
   return 0;
 }
@@ -93,7 +134,7 @@ static int run_storm(const char* self, long seconds) {
   long done = 0;
 
   while (now_ns() < end) {
-    if (spawn_noop(self) != 0) return 1;
+    if (spawn(self, "noop-check") != 0) return 1;
     done++;
   }
   printf("%ld\n", done);
@@ -101,10 +142,16 @@ static int run_storm(const char* self, long seconds) {
 }
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && strcmp(argv[1], "noop") == 0) return 0;
-  if (argc >= 2 && strcmp(argv[1], "ioprio") == 0) return run_ioprio(count_arg(argc, argv, 1000000));
-  if (argc >= 2 && strcmp(argv[1], "exec") == 0) return run_exec("/proc/self/exe", count_arg(argc, argv, 1000));
-  if (argc >= 2 && strcmp(argv[1], "storm") == 0) return run_storm("/proc/self/exe", count_arg(argc, argv, 5));
-  fprintf(stderr, "usage: workload ioprio N | exec N | storm SECONDS | noop\n");
+  const char* mode = argc >= 2 ? argv[1] : "";
+  long refused = 0;
+
+  if (strcmp(mode, "noop") == 0) return 0;
+  if (strcmp(mode, "noop-check") == 0) return ioprio_calls(1, &refused) == 0 ? 0 : 1;
+  if (strcmp(mode, "ioprio") == 0 && argc == 3) return run_ioprio(count_from(argv[2]));
+  if (strcmp(mode, "exec") == 0 && argc == 3) return run_exec("/proc/self/exe", count_from(argv[2]));
+  if (strcmp(mode, "storm") == 0 && argc == 3) return run_storm("/proc/self/exe", count_from(argv[2]));
+  if (strcmp(mode, "ioprio-join") == 0 && argc == 4) return run_ioprio_join(argv[2], argv[3]);
+  fprintf(stderr,
+          "usage: workload ioprio N | exec N | storm SECONDS | ioprio-join CGROUP_PROCS N | noop | noop-check\n");
   return 2;
 }

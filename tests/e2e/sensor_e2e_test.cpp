@@ -272,6 +272,37 @@ TEST_F(SensorE2E, RepeatedCapabilityChecksCostOneRecord) {
   EXPECT_EQ(sensor.findings_for(id).size(), 1U) << "only CAP_SYS_ADMIN, once";
 }
 
+// The kernel side remembers the last host task per CPU and the cgroups that
+// are not containers', to keep the host path cheap. A host process that
+// moves into a container's cgroup must count for that container from its
+// very next check: the memo is keyed by the task's css_set, and a
+// registration retires the cgroup cache.
+TEST_F(SensorE2E, AHostProcessThatJoinsAContainerCgroupCountsForItAtOnce) {
+  SensorProcess sensor;
+  const auto start = sensor.wait_for([](const json& r) { return r["kind"] == "sensor-start"; });
+  const auto id = run(unique_name("join"), {}, {"sleep", "60"});
+  const auto started =
+      sensor.wait_for([&](const json& r) { return r["kind"] == "container-start" && r["container"]["id"] == id; });
+  ASSERT_TRUE(start && started) << sensor.log();
+  const auto tracked = (*start)["cgroup"]["tracked_hierarchy"].get<std::string>();
+  const std::filesystem::path mount = tracked != "unified"                                ? "/sys/fs/cgroup/" + tracked
+                                      : std::filesystem::exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
+                                                                                          : "/sys/fs/cgroup";
+  const auto procs = mount / (*started)["container"]["cgroup"].get<std::string>().substr(1) / "cgroup.procs";
+  ASSERT_TRUE(std::filesystem::exists(procs)) << procs;
+
+  // 2000 CAP_SYS_ADMIN checks on the host (filtered, and remembered), then
+  // the same task joins the container's cgroup, execs there (a program
+  // exec'd on the host and moved would be a runtime's set-up) and makes 2000
+  // more.
+  const auto joined = run_command({PRIVSENTRY_WORKLOAD, "ioprio-join", procs.string(), "2000"});
+  ASSERT_EQ(joined.exit_code, 0) << joined.err;
+  const auto use = sensor.wait_for_finding(id, "privileged-capability-use");
+  ASSERT_TRUE(use) << sensor.log();
+  EXPECT_EQ((*use)["evidence"]["capability_use"]["capability"], "CAP_SYS_ADMIN");
+  EXPECT_EQ((*use)["evidence"]["capability_use"]["comm"], "workload");
+}
+
 TEST_F(SensorE2E, ClosedStdoutIsAnErrorNotACrash) {
   // The reader goes away after the first line; the next record cannot be
   // written, and the sensor must say so and exit 2 (the error leaves
