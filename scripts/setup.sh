@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake make g++ pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-  libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev libncurses-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev libncurses-dev libcap-dev
   # tests: a real rsyslog (TLS with OpenSSL), certificates made by the openssl command, a real terminal (tmux)
   libgtest-dev libgmock-dev clang-format rsyslog rsyslog-openssl openssl iproute2 tmux
   # benchmarks (bench/run.sh): Google Benchmark, and bpftrace to compare with

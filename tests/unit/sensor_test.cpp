@@ -1,6 +1,9 @@
 #include "pipeline/sensor.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "fakes/capturing_sink.hpp"
 #include "fakes/fake_clock.hpp"
@@ -239,6 +242,43 @@ TEST_F(SensorTest, RestartedContainerDoesNotRepeatFindings) {
   }
   EXPECT_EQ(sink.of_kind("container-start").size(), 2U);
   EXPECT_EQ(sink.of_kind("finding").size(), 3U);
+}
+
+// A sensor killed and started again rebuilds the same container and raises
+// the same findings; those its ledger says went out stay home, a new one
+// (CAP_SYS_ADMIN used since) goes out.
+TEST(SensorRestart, DeliveredFindingsAreNotSentAgainNewOnesAre) {
+  const auto dir = std::filesystem::temp_directory_path() / ("privsentry-sensor-ledger-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto run_sensor = [&](bool use_admin) {
+    auto ledger = FindingLedger::open(dir);
+    EXPECT_TRUE(ledger) << ledger.error().message;
+    RecordingRegistry registry;
+    RecordingMetadata metadata;
+    ScriptedDeviceInspector devices;
+    devices.verdict = unrestricted_v1();
+    CapturingSink sink;
+    FakeClock clock;
+    Sensor sensor{facts(), 0, registry, &metadata, devices, sink, clock, SensorOptions{}};
+    sensor.set_ledger(ledger->get());
+    sensor.handle(DockerUpdate{DockerUpdate::Kind::kConnected, {}, {}, "20.10"});
+    sensor.handle_record(cgroup_record(PS_EVENT_CGROUP_MKDIR, kCgroup, "/docker/" + kId));
+    TaskSpec spec;
+    spec.cgroup_id = kCgroup;
+    sensor.handle_record(exec_record(spec, kPrivilegedBounding, kPrivilegedBounding));
+    sensor.handle(DockerUpdate{DockerUpdate::Kind::kInspected, kId, docker_info(true), {}});
+    if (use_admin) {
+      sensor.handle_record(capability_record(spec, kCapSysAdmin, true));
+    }
+    return std::make_pair(sink.rules(), sensor.stats().findings_already_delivered);
+  };
+  const auto [first, first_held] = run_sensor(false);
+  EXPECT_EQ(first, (std::vector<std::string>{"privileged-container", "full-capability-set", "unrestricted-devices"}));
+  EXPECT_EQ(first_held, 0U);
+  const auto [second, second_held] = run_sensor(true);
+  EXPECT_EQ(second, std::vector<std::string>{"privileged-capability-use"});
+  EXPECT_EQ(second_held, 3U);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(SensorTest, UnmanagedContainerIsJudgedWithoutAnEngine) {

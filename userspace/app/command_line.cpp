@@ -70,6 +70,11 @@ void add_run(CLI::App& run_cmd, RunOptions& run) {
       ->type_name("URI");
   run_cmd.add_option("--spool-dir", run.spool_dir, "Where sinks that cannot deliver keep their backlog")
       ->capture_default_str();
+  run_cmd
+      .add_option("--state-dir", run.state_dir,
+                  "Where the ids of delivered findings are kept, so that a restart does not send them again "
+                  "(\"\" for nowhere)")
+      ->capture_default_str();
   run_cmd.add_option("--spool-max-mib", run.spool_max_mib, "Largest backlog per sink; then the oldest records go")
       ->check(CLI::Range(1U, 1U << 20U))
       ->capture_default_str();

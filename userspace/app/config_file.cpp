@@ -195,6 +195,7 @@ Expected<bool> load_config_file(const std::filesystem::path& path, ConfigValues&
          return true;
        }},
       {"spool-dir", text_into(run.spool_dir)},
+      {"state-dir", text_into(run.state_dir)},
       {"spool-max-mib", number_into(run.spool_max_mib, 1, 1U << 20U)},
       {"hec-token", text_into(run.hec_token)},
       {"tls-ca", text_into(run.tls_ca)},

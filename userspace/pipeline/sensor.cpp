@@ -52,6 +52,11 @@ bool Sensor::remember_finding(const std::string& id) {
     emitted_.erase(emitted_order_.front());
     emitted_order_.pop_front();
   }
+  if (ledger_ != nullptr && ledger_->contains(id)) {
+    ++stats_.findings_already_delivered;
+    spdlog::debug("finding {} was delivered before this sensor started; not sent again", id);
+    return false;
+  }
   return true;
 }
 
@@ -214,7 +219,13 @@ void Sensor::try_report(Container& container, bool force) {
     ++stats_.findings_by_rule[finding.rule];
     spdlog::info("finding {} {} container {} ({})", finding.rule, to_string(finding.severity), short_id(container),
                  escape_for_terminal(finding.container.name.value_or(""), 64));
-    emit(finding);
+    const std::string id = finding.id;
+    emit(std::move(finding));
+    if (ledger_ != nullptr) {
+      if (auto added = ledger_->add(id); !added) {
+        spdlog::warn("finding {} sent but not remembered; a restart may send it again: {}", id, added.error().message);
+      }
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 #include "decode/event_decoder.hpp"
 #include "enrich/container_metadata_source.hpp"
 #include "enrich/device_inspector.hpp"
+#include "pipeline/finding_ledger.hpp"
 #include "pipeline/sensor_observer.hpp"
 #include "privsentry/clock.hpp"
 #include "privsentry/sink.hpp"
@@ -35,6 +36,8 @@ struct SensorStats {
   std::uint64_t records = 0;
   std::uint64_t decode_errors = 0;
   std::uint64_t findings = 0;
+  // Raised again after a restart, but delivered before it (FindingLedger).
+  std::uint64_t findings_already_delivered = 0;
   std::uint64_t containers_started = 0;
   std::uint64_t containers_exited = 0;
   std::map<std::string, std::uint64_t> findings_by_rule;
@@ -66,6 +69,8 @@ class Sensor {
 
   // The live view's hook; null for none.
   void set_observer(SensorObserver* observer) { observer_ = observer; }
+  // Where delivered finding ids outlive the process; null for none.
+  void set_ledger(FindingLedger* ledger) { ledger_ = ledger; }
   [[nodiscard]] const Clock& clock() const { return clock_; }
   [[nodiscard]] const HostFacts& facts() const { return state_.facts(); }
 
@@ -97,6 +102,7 @@ class Sensor {
   SensorOptions options_;
   SensorStats stats_;
   SensorObserver* observer_ = nullptr;
+  FindingLedger* ledger_ = nullptr;
 
   bool docker_connected_ = false;
   bool docker_state_reported_ = false;

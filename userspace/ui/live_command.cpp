@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/sensor_privileges.hpp"
 #include "pipeline/live_feed.hpp"
 #include "pipeline/replay_driver.hpp"
 #include "ui/live_model.hpp"
@@ -318,6 +319,10 @@ int live_command(const LiveOptions& options, const ReloadOptions& reload) {
     return no_terminal();
   }
   if (!options.attach.empty()) {
+    if (auto dropped = drop_privileges(CapabilitySet{}); !dropped) {
+      std::cerr << "privsentry live: cannot drop privileges: " << dropped.error().message << "\n";
+      return 2;
+    }
     return attach(options.attach);
   }
   // Signals go to the sensor's signalfd, not to this thread: Ctrl-C stops the
@@ -337,6 +342,12 @@ int live_command(const LiveOptions& options, const ReloadOptions& reload) {
     sensor_exit = run_sensor(options.run, reload, hooks);
     sensor_done = true;
   });
+  // This thread only draws what the sensor's thread sends: it keeps nothing.
+  // Credentials are per thread, so the sensor's (reduced on its own after
+  // loading) are not touched.
+  if (auto dropped = drop_privileges(CapabilitySet{}); !dropped) {
+    spdlog::warn("live view: cannot drop privileges: {}", dropped.error().message);
+  }
   LiveModel model;
   LiveView view(model, nullptr);
   view.run([&] { return queue.pump(model); }, [&] { return sensor_done.load(); });

@@ -75,10 +75,18 @@ const std::string& ContainerCleanup::track(std::string name_or_id) {
   return names_.back();
 }
 
-SensorProcess::SensorProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env) {
-  std::vector<std::string> argv{PRIVSENTRY_BINARY, "run", "--log-level", "debug"};
+SensorProcess::SensorProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env,
+                             std::vector<std::string> wrapper) {
+  std::vector<std::string> argv = std::move(wrapper);
+  argv.insert(argv.end(), {PRIVSENTRY_BINARY, "run", "--log-level", "debug"});
   if (std::find(extra_args.begin(), extra_args.end(), "--docker-host") == extra_args.end()) {
     argv.insert(argv.end(), {"--docker-host", docker_host()});
+  }
+  // Each sensor its own state directory: findings one test delivered must
+  // not be held back in the next (a test that restarts a sensor passes one).
+  if (std::find(extra_args.begin(), extra_args.end(), "--state-dir") == extra_args.end()) {
+    own_state_dir_ = std::filesystem::temp_directory_path() / unique_name("state");
+    argv.insert(argv.end(), {"--state-dir", own_state_dir_.string()});
   }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<Subprocess>(argv, extra_env);
@@ -93,6 +101,10 @@ SensorProcess::~SensorProcess() {
   if (process_) {
     process_->signal(SIGTERM);
     process_->wait(std::chrono::seconds(10));
+  }
+  if (!own_state_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(own_state_dir_, ignored);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,7 +45,9 @@ class ContainerCleanup {
 // The real privsentry binary, running `privsentry run`, its NDJSON parsed.
 class SensorProcess {
  public:
-  explicit SensorProcess(std::vector<std::string> extra_args = {}, std::vector<std::string> extra_env = {});
+  // wrapper: a command line the sensor runs under (setpriv ..., --).
+  explicit SensorProcess(std::vector<std::string> extra_args = {}, std::vector<std::string> extra_env = {},
+                         std::vector<std::string> wrapper = {});
   ~SensorProcess();
 
   // Waits for a record for which match is true; from: first line index to look at.
@@ -59,9 +62,11 @@ class SensorProcess {
   // SIGTERM, then the exit code.
   int stop();
   void signal(int signo) const { process_->signal(signo); }
+  [[nodiscard]] pid_t pid() const { return process_->pid(); }
 
  private:
   std::unique_ptr<Subprocess> process_;
+  std::filesystem::path own_state_dir_;
 };
 
 }  // namespace privsentry::e2e

@@ -1,7 +1,11 @@
 #include "app/commands/doctor_command.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <iostream>
 
+#include "app/sensor_privileges.hpp"
 #include "enrich/docker_client.hpp"
 #include "kernel/bpf_loader.hpp"
 #include "kernel/feature_probe.hpp"
@@ -16,6 +20,29 @@ void line(std::string_view what, bool ok, std::string_view detail) {
     std::cout << ": " << escape_for_terminal(detail, 400);
   }
   std::cout << "\n";
+}
+
+// Each capability the sensor asks for, whether this process holds it, and
+// the drop itself, tried in a child so that doctor keeps its own.
+void print_privileges() {
+  auto held = read_thread_privileges();
+  for (const auto& need : sensor_capability_needs()) {
+    const bool has = held && held->effective.has(need.capability);
+    line(capability_name(need.capability) + (need.kept ? " (kept)" : " (start-up only)"), has, need.why);
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::_exit(drop_privileges(sensor_kept_capabilities()) ? 0 : 1);
+  }
+  int status = 0;
+  const bool dropped =
+      child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  std::string kept;
+  for (const auto& name : sensor_kept_capabilities().names()) {
+    kept += (kept.empty() ? "" : ", ") + name;
+  }
+  line("drop to " + kept + " with no_new_privs", dropped,
+       dropped ? "works here" : "failed: privsentry run would refuse to start");
 }
 
 }  // namespace
@@ -91,6 +118,9 @@ int doctor_command(const DoctorOptions& options) {
   config.ringbuf_bytes = 4096 * 16;
   auto loaded = BpfLoader::load(config);
   line("cgroup, exec, fork and exit probes", loaded.ok(), loaded ? "load and attach" : loaded.error().message);
+
+  std::cout << "\nPrivileges (what privsentry run needs; it drops the rest once its probes are attached)\n";
+  print_privileges();
 
   std::cout << "\nDocker\n";
   if (context->docker_socket.empty()) {

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "app/sensor_metrics.hpp"
+#include "app/sensor_privileges.hpp"
 #include "enrich/cgroup_device_inspector.hpp"
 #include "enrich/docker_watcher.hpp"
 #include "kernel/bpf_cgroup_registry.hpp"
@@ -22,6 +23,7 @@
 #include "metrics/metrics_server.hpp"
 #include "output/output_fanout.hpp"
 #include "output/sink_factory.hpp"
+#include "pipeline/finding_ledger.hpp"
 #include "pipeline/live_feed.hpp"
 #include "pipeline/live_socket_server.hpp"
 #include "pipeline/sensor.hpp"
@@ -33,6 +35,14 @@
 
 namespace privsentry {
 namespace {
+
+std::string join_names(CapabilitySet set) {
+  std::string text;
+  for (const auto& name : set.names()) {
+    text += (text.empty() ? "" : ", ") + name;
+  }
+  return text.empty() ? "none" : text;
+}
 
 constexpr std::uint64_t kTickMs = 250;
 // Records do not wake the sensor one by one (bpf/lib/common.bpf.h): it
@@ -192,11 +202,6 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     spdlog::critical("{}", specs.error().message);
     return 2;
   }
-  auto workers = make_workers(*specs, sink_settings(options));
-  if (!workers) {
-    spdlog::critical("{}", workers.error().message);
-    return 2;
-  }
   // Signals are blocked before any thread starts, so only the signalfd sees them.
   UniqueFd signal_fd = make_signalfd();
   auto loaded = BpfLoader::load(config);
@@ -209,6 +214,25 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
 
   const SystemClock system_clock;
   HeldClock clock(system_clock);
+  // Containers already running: the probes are attached, so anything that
+  // starts during the scan is in the ring buffer as well. The scan reads
+  // every process's namespaces, the last thing that needs CAP_SYS_PTRACE.
+  const ProcScanner scanner("/proc", context.facts, context.tracked);
+  const auto scanned = scanner.scan(clock.boot_now_ns());
+  // From here on the sensor reads what attackers control; it does so with
+  // the capabilities it still needs and nothing else. No thread runs yet,
+  // and every thread started below inherits the reduced credentials.
+  auto privileges = drop_privileges(sensor_kept_capabilities());
+  if (!privileges) {
+    spdlog::critical("cannot drop privileges: {}", privileges.error().message);
+    return 2;
+  }
+  spdlog::info("capabilities dropped; kept {}", join_names(privileges->effective));
+  auto workers = make_workers(*specs, sink_settings(options));
+  if (!workers) {
+    spdlog::critical("{}", workers.error().message);
+    return 2;
+  }
   BpfCgroupRegistry registry(loader.container_cgroups_fd(), loader.generations_fd());
   CgroupDeviceInspector cgroup_devices(context.layout, "/proc");
   OutputFanout outputs(NativeJsonEncoder(context.facts.hostname), std::move(*workers));
@@ -259,6 +283,22 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   if (feed) {
     sensor.set_observer(&*feed);
   }
+  // Without its ledger the sensor still runs: sending a finding twice after
+  // a restart is better than not watching the host.
+  std::unique_ptr<FindingLedger> ledger;
+  nlohmann::json ledger_state = "off";
+  if (!options.state_dir.empty()) {
+    auto opened = FindingLedger::open(options.state_dir);
+    if (opened) {
+      ledger = std::move(*opened);
+      sensor.set_ledger(ledger.get());
+      ledger_state = {{"path", ledger->path().string()}, {"remembered", ledger->size()}};
+      spdlog::info("{}: {} delivered findings remembered", ledger->path().string(), ledger->size());
+    } else {
+      ledger_state = {{"error", opened.error().message}};
+      spdlog::warn("findings are not remembered across restarts: {}", opened.error().message);
+    }
+  }
   SensorMetrics metrics;
   std::unique_ptr<MetricsServer> metrics_server;
   if (!options.metrics_listen.empty()) {
@@ -289,13 +329,14 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
        {"cgroup", {{"mode", to_string(context.layout.mode)}, {"tracked_hierarchy", context.tracked.name}}},
        {"host_bounding", context.facts.bounding.hex()},
        {"docker", context.docker_socket.empty() ? nlohmann::json("disabled") : nlohmann::json(context.docker_socket)},
-       {"sinks", sinks}},
+       {"sinks", sinks},
+       {"delivered_findings", ledger_state},
+       {"privileges",
+        {{"capabilities", privileges->effective.names()},
+         {"bounding", privileges->bounding.names()},
+         {"no_new_privs", privileges->no_new_privs}}}},
       {}});
 
-  // Containers already running: the probes are attached, so anything that
-  // starts during the scan is in the ring buffer as well.
-  const ProcScanner scanner("/proc", context.facts, context.tracked);
-  const auto scanned = scanner.scan(clock.boot_now_ns());
   for (const auto& process : scanned) {
     const auto held = clock.hold();
     if (recorder) {
@@ -445,6 +486,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
                           {{"records", sensor.stats().records},
                            {"decode_errors", sensor.stats().decode_errors},
                            {"findings", sensor.stats().findings},
+                           {"findings_already_delivered", sensor.stats().findings_already_delivered},
                            {"containers_started", sensor.stats().containers_started},
                            {"containers_exited", sensor.stats().containers_exited},
                            {"unattributed_events", sensor.state().unattributed()}}}};

@@ -18,6 +18,8 @@ struct RunOptions {
   std::string raw_record_path;       // also write every ring buffer record here
   std::vector<std::string> outputs;  // --output URIs; none: stdout
   std::string spool_dir = "/var/lib/privsentry/spool";
+  // Delivered finding ids, kept across restarts; empty for nowhere.
+  std::string state_dir = "/var/lib/privsentry";
   unsigned spool_max_mib = 64;
   std::string hec_token;  // config file or PRIVSENTRY_HEC_TOKEN, never a flag
   std::string tls_ca;

@@ -1,0 +1,77 @@
+// The deployment files grant what the sensor's own table says it needs, no
+// more and no less: the table is what doctor prints and what the sensor
+// drops to, so a capability added to one must be added to the other.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "app/sensor_privileges.hpp"
+
+namespace privsentry {
+namespace {
+
+std::string unit_text() {
+  std::ifstream in(std::string(PRIVSENTRY_SOURCE_DIR) + "/deploy/systemd/privsentry.service");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Values of `key=` lines, in order.
+std::vector<std::string> unit_values(const std::string& key) {
+  std::istringstream in(unit_text());
+  std::vector<std::string> values;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + "=", 0) == 0) {
+      values.push_back(line.substr(key.size() + 1));
+    }
+  }
+  return values;
+}
+
+TEST(DeployFilesTest, SystemdBoundingSetIsExactlyWhatTheSensorNeedsToStart) {
+  const auto lines = unit_values("CapabilityBoundingSet");
+  ASSERT_EQ(lines.size(), 1U);
+  std::istringstream names(lines[0]);
+  CapabilitySet granted;
+  std::string name;
+  while (names >> name) {
+    const auto cap = capability_from_name(name);
+    ASSERT_TRUE(cap) << name;
+    granted.add(*cap);
+  }
+  EXPECT_EQ(granted, sensor_start_capabilities())
+      << "unit grants " << granted.hex() << ", the sensor needs " << sensor_start_capabilities().hex();
+  EXPECT_FALSE(granted.has(kCapSysAdmin));
+}
+
+TEST(DeployFilesTest, SystemdUnitSandboxesTheService) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{{"NoNewPrivileges", "yes"},
+                                                                                   {"ProtectSystem", "strict"},
+                                                                                   {"ProtectHome", "yes"},
+                                                                                   {"PrivateTmp", "yes"},
+                                                                                   {"UMask", "0077"},
+                                                                                   {"StateDirectoryMode", "0700"},
+                                                                                   {"ProtectKernelModules", "yes"},
+                                                                                   {"ProtectControlGroups", "yes"},
+                                                                                   {"AmbientCapabilities", ""}}) {
+    EXPECT_EQ(unit_values(key), std::vector<std::string>{value}) << key;
+  }
+  // The state directory the unit makes writable is the one the sensor uses.
+  const auto exec = unit_values("ExecStart");
+  ASSERT_EQ(exec.size(), 1U);
+  EXPECT_NE(exec[0].find("--state-dir /var/lib/privsentry"), std::string::npos);
+  EXPECT_EQ(unit_values("StateDirectory"), std::vector<std::string>{"privsentry"});
+}
+
+TEST(DeployFilesTest, EveryNeedSaysWhyAndOnlyNetAdminIsKept) {
+  for (const auto& need : sensor_capability_needs()) {
+    EXPECT_FALSE(need.why.empty()) << capability_name(need.capability);
+  }
+  EXPECT_EQ(sensor_kept_capabilities().names(), std::vector<std::string>{"CAP_NET_ADMIN"});
+}
+
+}  // namespace
+}  // namespace privsentry

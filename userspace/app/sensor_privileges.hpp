@@ -1,0 +1,49 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "privsentry/capability_set.hpp"
+#include "util/expected.hpp"
+
+namespace privsentry {
+
+// One capability the sensor asks for, and why: the table doctor prints, the
+// deployment files grant and the end-to-end test checks against both.
+struct CapabilityNeed {
+  int capability = 0;
+  bool kept = false;  // still held after start-up, or only while loading
+  std::string_view why;
+};
+
+// Every capability `privsentry run` needs, in the order doctor lists them.
+std::span<const CapabilityNeed> sensor_capability_needs();
+
+// Those of them the sensor keeps once its programs are attached.
+CapabilitySet sensor_kept_capabilities();
+
+// Those it needs to start: the set a systemd unit or a pod must grant.
+CapabilitySet sensor_start_capabilities();
+
+// The credentials of the calling thread.
+struct ThreadPrivileges {
+  CapabilitySet effective;
+  CapabilitySet permitted;
+  CapabilitySet inheritable;
+  CapabilitySet bounding;
+  CapabilitySet ambient;
+  bool no_new_privs = false;
+  unsigned securebits = 0;
+};
+
+Expected<ThreadPrivileges> read_thread_privileges();
+
+// Reduces the calling thread to `keep` (intersected with what it holds):
+// bounding set, permitted, effective; inheritable and ambient cleared;
+// securebits that stop a root exec from regaining anything, locked; and
+// no_new_privs. Credentials are per thread: call it before the sensor starts
+// any other thread, which then inherit the result. Returns the credentials
+// it left, read back from the kernel.
+Expected<ThreadPrivileges> drop_privileges(CapabilitySet keep);
+
+}  // namespace privsentry
