@@ -6,11 +6,16 @@
 #include "lib/task.bpf.h"
 
 /* Keeps the host-image mark of a task up to date across exec: a host task
- * that execs carries it (runc, nsenter, unshare start this way); any other
- * exec clears it. Only host tasks are marked, so a container process that
- * enters the host's mount namespace and execs there (the classic escape) is
- * still reported. Returns the ps_exec_flags this exec earns. */
+ * that execs carries it (runc, nsenter, unshare start this way); an exec
+ * outside the host's mount namespace clears it. A marked task that execs
+ * while still in the host's mount namespace keeps it, wherever its cgroup:
+ * runc's child re-execs itself (runc init, from a memfd) after its parent may
+ * already have moved it into the container's cgroup, and under load it often
+ * has. Only host tasks are marked, so a container process that enters the
+ * host's mount namespace and execs there (the classic escape) is still
+ * reported. Returns the ps_exec_flags this exec earns. */
 static __always_inline __u32 update_mark_on_exec(struct task_struct *task, int host,
+						 const struct task_ids *ids,
 						 struct ps_probe_counters *counters)
 {
 	struct ps_task_mark *mark;
@@ -26,6 +31,8 @@ static __always_inline __u32 update_mark_on_exec(struct task_struct *task, int h
 	}
 	mark = task_mark(task);
 	if (mark && (mark->flags & PS_MARK_HOST_IMAGE)) {
+		if (ids->mntns == host_mntns_inum)
+			return 0;
 		bpf_task_storage_delete(&task_marks, task);
 		return PS_EXEC_LEFT_RUNTIME;
 	}
@@ -44,7 +51,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid, struct linux
 
 	PS_COUNT(counters, seen);
 	host = filter_host_task(task, &ids, counters, 0);
-	flags = update_mark_on_exec(task, host, counters);
+	flags = update_mark_on_exec(task, host, &ids, counters);
 	if (host)
 		return 0;
 

@@ -78,6 +78,16 @@ start() {
   write_config
   # A stale pid file from a killed engine would stop dockerd from starting.
   rm -f "$run/dockerd.pid"
+  # containerd dies with a dockerd killed by SIGKILL (its parent-death
+  # signal); where pid 1 does not reap, it lingers as a zombie, and its pid
+  # file makes the next dockerd wait for it in vain.
+  local containerd_pid_file="$run/exec/containerd/containerd.pid" containerd_pid
+  if [ -f "$containerd_pid_file" ]; then
+    containerd_pid=$(cat "$containerd_pid_file")
+    if [ ! -r "/proc/$containerd_pid/stat" ] || awk '{ exit !($3 == "Z") }' "/proc/$containerd_pid/stat" 2>/dev/null; then
+      rm -f "$containerd_pid_file"
+    fi
+  fi
   nohup dockerd --config-file "$root/daemon.json" >>"$log" 2>&1 &
   local i
   for i in $(seq 1 150); do

@@ -8,13 +8,19 @@
  *                        capability check); prints the number done
  *   workload ioprio-join PATH N
  *                        N ioprio_set calls, then writes its pid to PATH (a
- *                        cgroup.procs file) and execs "workload ioprio N",
- *                        the same task (an e2e test's)
+ *                        cgroup.procs file), takes its own mount namespace
+ *                        and execs "workload ioprio N", the same task (an
+ *                        e2e test's)
+ *   workload ioprio-join-host PATH N
+ *                        the same without the mount namespace: what runc's
+ *                        child does when it re-execs in the container's
+ *                        cgroup
  *   workload noop        exits at once
  *   workload noop-check  one ioprio_set, then exits */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,10 +77,12 @@ static int run_ioprio(long n) {
   return 0;
 }
 
-/* The exec after the move makes the task the new cgroup's own program: a
- * program exec'd on the host and then moved is taken for a runtime's set-up
- * (runc init is one), whose checks are not the container's. */
-static int run_ioprio_join(const char* procs, const char* count) {
+/* After the move the task takes a mount namespace of its own and execs
+ * there: a program exec'd on the host that execs again in the host's mount
+ * namespace is taken for a runtime's set-up (runc init is one), whose checks
+ * are not the container's; one that leaves the host's namespaces is a
+ * container's process. */
+static int run_ioprio_join(const char* procs, const char* count, int own_mount_namespace) {
   long refused = 0;
   char pid[32];
   char self[4096];
@@ -96,6 +104,10 @@ static int run_ioprio_join(const char* procs, const char* count) {
     return 1;
   }
   close(fd);
+  if (own_mount_namespace && unshare(CLONE_NEWNS) != 0) {
+    perror("workload: unshare(CLONE_NEWNS)");
+    return 1;
+  }
   execl(self, "workload", "ioprio", count, (char*)NULL);
   perror("workload: exec");
   return 1;
@@ -150,8 +162,10 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "ioprio") == 0 && argc == 3) return run_ioprio(count_from(argv[2]));
   if (strcmp(mode, "exec") == 0 && argc == 3) return run_exec("/proc/self/exe", count_from(argv[2]));
   if (strcmp(mode, "storm") == 0 && argc == 3) return run_storm("/proc/self/exe", count_from(argv[2]));
-  if (strcmp(mode, "ioprio-join") == 0 && argc == 4) return run_ioprio_join(argv[2], argv[3]);
-  fprintf(stderr,
-          "usage: workload ioprio N | exec N | storm SECONDS | ioprio-join CGROUP_PROCS N | noop | noop-check\n");
+  if (strcmp(mode, "ioprio-join") == 0 && argc == 4) return run_ioprio_join(argv[2], argv[3], 1);
+  if (strcmp(mode, "ioprio-join-host") == 0 && argc == 4) return run_ioprio_join(argv[2], argv[3], 0);
+  fprintf(
+      stderr,
+      "usage: workload ioprio N | exec N | storm SECONDS | ioprio-join[-host] CGROUP_PROCS N | noop | noop-check\n");
   return 2;
 }

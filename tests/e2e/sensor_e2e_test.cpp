@@ -292,15 +292,42 @@ TEST_F(SensorE2E, AHostProcessThatJoinsAContainerCgroupCountsForItAtOnce) {
   ASSERT_TRUE(std::filesystem::exists(procs)) << procs;
 
   // 2000 CAP_SYS_ADMIN checks on the host (filtered, and remembered), then
-  // the same task joins the container's cgroup, execs there (a program
-  // exec'd on the host and moved would be a runtime's set-up) and makes 2000
-  // more.
+  // the same task joins the container's cgroup, takes a mount namespace of
+  // its own and execs there (one that execs again in the host's mount
+  // namespace would be a runtime's set-up) and makes 2000 more.
   const auto joined = run_command({PRIVSENTRY_WORKLOAD, "ioprio-join", procs.string(), "2000"});
   ASSERT_EQ(joined.exit_code, 0) << joined.err;
   const auto use = sensor.wait_for_finding(id, "privileged-capability-use");
   ASSERT_TRUE(use) << sensor.log();
   EXPECT_EQ((*use)["evidence"]["capability_use"]["capability"], "CAP_SYS_ADMIN");
   EXPECT_EQ((*use)["evidence"]["capability_use"]["comm"], "workload");
+}
+
+// runc's child is exec'd on the host, moved into the container's cgroup and
+// re-execs itself there, still in the host's namespaces (a race with its
+// parent that load makes common). That is the runtime, not the container:
+// its full capability set and its checks are not the container's.
+TEST_F(SensorE2E, ARuntimeTaskThatExecsInTheContainerCgroupIsNotTheContainer) {
+  SensorProcess sensor;
+  const auto start = sensor.wait_for([](const json& r) { return r["kind"] == "sensor-start"; });
+  const auto id = run(unique_name("runtime"), {}, {"sleep", "60"});
+  const auto started =
+      sensor.wait_for([&](const json& r) { return r["kind"] == "container-start" && r["container"]["id"] == id; });
+  ASSERT_TRUE(start && started) << sensor.log();
+  const auto tracked = (*start)["cgroup"]["tracked_hierarchy"].get<std::string>();
+  const std::filesystem::path mount = tracked != "unified"                                ? "/sys/fs/cgroup/" + tracked
+                                      : std::filesystem::exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
+                                                                                          : "/sys/fs/cgroup";
+  const auto procs = mount / (*started)["container"]["cgroup"].get<std::string>().substr(1) / "cgroup.procs";
+  const auto joined = run_command({PRIVSENTRY_WORKLOAD, "ioprio-join-host", procs.string(), "2000"});
+  ASSERT_EQ(joined.exit_code, 0) << joined.err;
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(sensor.findings_for(id).empty()) << sensor.findings_for(id).front().dump();
+  ASSERT_EQ(sensor.stop(), 0);
+  const auto stop = sensor.wait_for([](const json& r) { return r["kind"] == "sensor-stop"; }, 1s);
+  ASSERT_TRUE(stop);
+  EXPECT_GE((*stop)["probes"]["cap_capable"]["runtime_setup"].get<std::uint64_t>(), 2000U)
+      << "the checks were seen and set aside as the runtime's";
 }
 
 TEST_F(SensorE2E, ClosedStdoutIsAnErrorNotACrash) {
