@@ -8,7 +8,7 @@ packages=(
   cmake make g++ pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libyaml-cpp-dev libssl-dev libncurses-dev libcap-dev
   # tests: a real rsyslog (TLS with OpenSSL), certificates made by the openssl command, a real terminal (tmux)
-  libgtest-dev libgmock-dev clang-format rsyslog rsyslog-openssl openssl iproute2 tmux
+  libgtest-dev libgmock-dev clang-format libclang-rt-14-dev rsyslog rsyslog-openssl openssl iproute2 tmux
   # benchmarks (bench/run.sh): Google Benchmark, and bpftrace to compare with
   libbenchmark-dev bpftrace
   # the test Docker engine and its image (scripts/test-env.sh)

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -307,6 +308,161 @@ TEST_F(SiemE2E, HttpSinksGetEveryRecordOnceInOrderThroughOutagesAndARestart) {
     }
   }
   EXPECT_TRUE(label_seen);
+}
+
+// Every byte of a line is printable ASCII: no control character, nothing
+// a terminal, a log pipeline or a line-based parser would act on.
+bool printable_ascii(const std::string& line) {
+  return std::all_of(line.begin(), line.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+}
+
+std::vector<std::string> lines_of(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
+  }
+  return out;
+}
+
+// A container with hostile strings wherever a container can put them:
+// labels (keys and values) with newlines, escape sequences, quotes, CEF and
+// syslog delimiters, invalid UTF-8 and 4 KiB of text; and a program whose
+// file name (and so its comm) carries escapes and a newline, and which uses
+// CAP_SYS_ADMIN, so that a finding about it carries its processes. Every sink and every format
+// carries them as data: one record per line or frame, printable ASCII, valid
+// JSON where the format is JSON, the labels intact after decoding.
+TEST_F(SiemE2E, HostileStringsReachEverySinkAndFormatAsData) {
+  const auto certs = make_certificates(dir_);
+  ASSERT_TRUE(certs.error.empty()) << certs.error;
+  RsyslogServer rsyslog(dir_, certs);
+  ASSERT_TRUE(rsyslog.running()) << rsyslog.error();
+  HttpReceiver webhook(free_port());
+  const auto ocsf_file = dir_ / "ocsf.ndjson";
+  const auto cef_file = dir_ / "cef.log";
+  SensorProcess sensor({"--spool-dir", (dir_ / "spool").string(), "--output", "stdout", "--output",
+                        "file:" + ocsf_file.string() + "?format=ocsf", "--output",
+                        "file:" + cef_file.string() + "?format=cef", "--output",
+                        "syslog+tcp://127.0.0.1:" + std::to_string(rsyslog.tcp_port()), "--output",
+                        "syslog+udp://127.0.0.1:" + std::to_string(rsyslog.udp_port()) + "?format=cef", "--output",
+                        "webhook+http://127.0.0.1:" + std::to_string(webhook.port()) + "/hook?format=ocsf"});
+  // Docker refuses whitespace in a label's key, and splits at its first '='.
+  const std::string kHostileKey = "\x1b]2;PWNED\x07|\"\\key";
+  const std::string invalid_utf8 =
+      "bad\xff\xfe\xc3(\xed\xa0\x80"
+      "end";
+  const std::string big = std::string(4000, 'A') + kHostileLabel;
+  const std::string program = "\x1b]2;PWNED\x07\n'\"|=%s";
+  std::vector<std::string> args{"run",
+                                "-d",
+                                "--name",
+                                cleanup_.track(unique_name("everysink")),
+                                "--cap-add",
+                                "SYS_ADMIN",
+                                "--label",
+                                "evil=" + kHostileLabel,
+                                "--label",
+                                kHostileKey + "=key",
+                                "--label",
+                                "utf8=" + invalid_utf8,
+                                "--label",
+                                "big=" + big,
+                                test_image(),
+                                "sh",
+                                "-c",
+                                "f=\"/tmp/$1\"; printf '#!/bin/sh\\nmount -t tmpfs none /mnt\\nsleep 60\\n' > \"$f\"; "
+                                "chmod +x \"$f\"; exec \"$f\"",
+                                "sh",
+                                program};
+  const auto id = docker_ok(args);
+  const auto use = sensor.wait_for_finding(id, "privileged-capability-use");
+  ASSERT_TRUE(use) << sensor.log();
+  const auto& labels = (*use)["container"]["labels"];
+  EXPECT_EQ(labels["evil"], kHostileLabel);
+  EXPECT_EQ(labels[kHostileKey], "key");
+  // At most 1 KiB of a label is copied, and the record says it was cut.
+  EXPECT_EQ(labels["big"], big.substr(0, 1024));
+  EXPECT_EQ((*use)["container"]["labels_truncated"], true);
+  // Invalid UTF-8 becomes U+FFFD, one per bad sequence; the rest stays.
+  const auto utf8 = labels["utf8"].get<std::string>();
+  EXPECT_EQ(utf8.rfind("bad\xef\xbf\xbd", 0), 0U) << utf8;
+  EXPECT_EQ(utf8.substr(utf8.size() - 3), "end");
+
+  const auto finding_id = (*use)["id"].get<std::string>();
+  std::size_t findings = 0;
+  for (const auto& line : sensor.raw_lines()) {
+    EXPECT_TRUE(printable_ascii(line)) << line;
+    const auto record = json::parse(line, nullptr, false);
+    ASSERT_FALSE(record.is_discarded()) << line;
+    findings += record["kind"] == "finding" ? 1U : 0U;
+  }
+
+  // Every sink has the finding; then each is checked whole.
+  ASSERT_TRUE(eventually([&] {
+    bool tcp = false;
+    bool udp = false;
+    for (const auto& message : rsyslog.received()) {
+      if (message.value("sd", "").find(finding_id) != std::string::npos) {
+        tcp = tcp || message["input"] == "tcp";
+        udp = udp || message["input"] == "udp";
+      }
+    }
+    const auto in_file = [&](const std::filesystem::path& file) {
+      const auto lines = lines_of(file);
+      return std::any_of(lines.begin(), lines.end(),
+                         [&](const std::string& l) { return l.find(finding_id) != std::string::npos; });
+    };
+    const auto hooked = received_ids(webhook, "webhook");
+    return tcp && udp && in_file(ocsf_file) && in_file(cef_file) &&
+           std::find(hooked.begin(), hooked.end(), finding_id) != hooked.end();
+  })) << sensor.log();
+
+  std::size_t ocsf_findings = 0;
+  for (const auto& line : lines_of(ocsf_file)) {
+    EXPECT_TRUE(printable_ascii(line)) << line;
+    const auto event = json::parse(line, nullptr, false);
+    ASSERT_FALSE(event.is_discarded()) << line;
+    if (event.value("class_uid", 0) == 2004 && event["container"]["uid"] == id) {
+      ++ocsf_findings;
+      const auto& ocsf_labels = event["container"]["labels"];
+      EXPECT_NE(std::find(ocsf_labels.begin(), ocsf_labels.end(), "evil=" + kHostileLabel), ocsf_labels.end());
+      EXPECT_NE(std::find(ocsf_labels.begin(), ocsf_labels.end(), "big=" + big.substr(0, 1024)), ocsf_labels.end());
+    }
+  }
+  EXPECT_GE(ocsf_findings, 1U);
+  for (const auto& line : lines_of(cef_file)) {
+    EXPECT_TRUE(printable_ascii(line)) << line;
+    EXPECT_EQ(line.rfind("CEF:0|privsentry|privsentry|", 0), 0U) << line;
+    // Seven header fields: a pipe in a string is escaped, never a delimiter.
+    std::size_t pipes = 0;
+    for (std::size_t i = 0; i < line.size() && pipes < 7; ++i) {
+      if (line[i] == '\\') {
+        ++i;
+      } else if (line[i] == '|') {
+        ++pipes;
+      }
+    }
+    EXPECT_EQ(pipes, 7U) << line;
+  }
+  std::size_t syslog_findings = 0;
+  for (const auto& message : rsyslog.received()) {
+    EXPECT_TRUE(printable_ascii(message.value("msg", ""))) << message.dump();
+    EXPECT_TRUE(printable_ascii(message.value("sd", ""))) << message.dump();
+    if (message["input"] == "tcp" && message["msgid"] == "finding") {
+      ++syslog_findings;
+      EXPECT_FALSE(json::parse(message["msg"].get<std::string>(), nullptr, false).is_discarded()) << message.dump();
+    }
+    if (message["input"] == "udp") {
+      EXPECT_EQ(message["msg"].get<std::string>().rfind("CEF:0|", 0), 0U) << message.dump();
+    }
+  }
+  EXPECT_EQ(syslog_findings, findings) << "one syslog frame per finding: nothing split or forged";
+  for (const auto& request : webhook.requests()) {
+    EXPECT_TRUE(printable_ascii(request.body)) << request.body.substr(0, 400);
+    EXPECT_FALSE(json::parse(request.body, nullptr, false).is_discarded()) << request.body.substr(0, 400);
+  }
 }
 
 TEST_F(SiemE2E, FullSpoolLosesTheOldestAndTheLossRecordCountsThem) {

@@ -16,7 +16,8 @@ namespace {
 // from it, so it lives here, per thread.
 thread_local std::string* capture_target = nullptr;
 
-int forward(enum libbpf_print_level level, const char* format, va_list args) {
+// libbpf passes its own format strings, checked as printf formats here.
+__attribute__((format(printf, 2, 0))) int forward(enum libbpf_print_level level, const char* format, va_list args) {
   // Verifier logs run to many kilobytes; size the buffer to the message.
   va_list copy;
   va_copy(copy, args);
