@@ -77,20 +77,9 @@ class FaultE2E : public ::testing::Test {
     ASSERT_EQ(docker({"version"}).exit_code, 0) << "the test Docker engine does not answer (scripts/test-env.sh start)";
   }
 
-  std::string run(const std::string& name, std::vector<std::string> options, std::vector<std::string> command) {
-    std::vector<std::string> args{"run", "-d", "--name", cleanup_.track(name)};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(test_image());
-    args.insert(args.end(), command.begin(), command.end());
-    return docker_ok(args);
-  }
-
-  static std::set<std::string> rules_of(const std::vector<json>& findings) {
-    std::set<std::string> out;
-    for (const auto& f : findings) {
-      out.insert(f["rule"].get<std::string>());
-    }
-    return out;
+  std::string run(const std::string& name, const std::vector<std::string>& options,
+                  const std::vector<std::string>& command) {
+    return run_container(cleanup_, name, options, command);
   }
 
   ContainerCleanup cleanup_;

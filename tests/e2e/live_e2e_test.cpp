@@ -87,12 +87,9 @@ class LiveE2E : public ::testing::Test {
                                     << version.err;
   }
 
-  std::string run(const std::string& name, std::vector<std::string> options, std::vector<std::string> command) {
-    std::vector<std::string> args{"run", "-d", "--name", cleanup_.track(name)};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(test_image());
-    args.insert(args.end(), command.begin(), command.end());
-    return docker_ok(args);
+  std::string run(const std::string& name, const std::vector<std::string>& options,
+                  const std::vector<std::string>& command) {
+    return run_container(cleanup_, name, options, command);
   }
 
   ContainerCleanup cleanup_;

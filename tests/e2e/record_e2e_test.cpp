@@ -116,12 +116,9 @@ class RecordReplayE2E : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::string run(const std::string& name, std::vector<std::string> options, std::vector<std::string> command) {
-    std::vector<std::string> args{"run", "-d", "--name", cleanup_.track(name)};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(test_image());
-    args.insert(args.end(), command.begin(), command.end());
-    return docker_ok(args);
+  std::string run(const std::string& name, const std::vector<std::string>& options,
+                  const std::vector<std::string>& command) {
+    return run_container(cleanup_, name, options, command);
   }
 
   std::filesystem::path dir_;

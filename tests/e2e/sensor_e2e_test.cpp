@@ -17,6 +17,16 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
+// The cgroup.procs file of a container, in the hierarchy the sensor tracks
+// (from its sensor-start and the container's container-start records).
+std::filesystem::path cgroup_procs(const json& sensor_start, const json& container_start) {
+  const auto tracked = sensor_start["cgroup"]["tracked_hierarchy"].get<std::string>();
+  const std::filesystem::path mount = tracked != "unified"                                ? "/sys/fs/cgroup/" + tracked
+                                      : std::filesystem::exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
+                                                                                          : "/sys/fs/cgroup";
+  return mount / container_start["container"]["cgroup"].get<std::string>().substr(1) / "cgroup.procs";
+}
+
 class SensorE2E : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -27,20 +37,9 @@ class SensorE2E : public ::testing::Test {
   }
 
   // docker run -d; returns the full container id.
-  std::string run(const std::string& name, std::vector<std::string> options, std::vector<std::string> command) {
-    std::vector<std::string> args{"run", "-d", "--name", cleanup_.track(name)};
-    args.insert(args.end(), options.begin(), options.end());
-    args.push_back(test_image());
-    args.insert(args.end(), command.begin(), command.end());
-    return docker_ok(args);
-  }
-
-  static std::set<std::string> rules_of(const std::vector<json>& findings) {
-    std::set<std::string> out;
-    for (const auto& f : findings) {
-      out.insert(f["rule"].get<std::string>());
-    }
-    return out;
+  std::string run(const std::string& name, const std::vector<std::string>& options,
+                  const std::vector<std::string>& command) {
+    return run_container(cleanup_, name, options, command);
   }
 
   ContainerCleanup cleanup_;
@@ -284,11 +283,7 @@ TEST_F(SensorE2E, AHostProcessThatJoinsAContainerCgroupCountsForItAtOnce) {
   const auto started =
       sensor.wait_for([&](const json& r) { return r["kind"] == "container-start" && r["container"]["id"] == id; });
   ASSERT_TRUE(start && started) << sensor.log();
-  const auto tracked = (*start)["cgroup"]["tracked_hierarchy"].get<std::string>();
-  const std::filesystem::path mount = tracked != "unified"                                ? "/sys/fs/cgroup/" + tracked
-                                      : std::filesystem::exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
-                                                                                          : "/sys/fs/cgroup";
-  const auto procs = mount / (*started)["container"]["cgroup"].get<std::string>().substr(1) / "cgroup.procs";
+  const auto procs = cgroup_procs(*start, *started);
   ASSERT_TRUE(std::filesystem::exists(procs)) << procs;
 
   // 2000 CAP_SYS_ADMIN checks on the host (filtered, and remembered), then
@@ -314,11 +309,7 @@ TEST_F(SensorE2E, ARuntimeTaskThatExecsInTheContainerCgroupIsNotTheContainer) {
   const auto started =
       sensor.wait_for([&](const json& r) { return r["kind"] == "container-start" && r["container"]["id"] == id; });
   ASSERT_TRUE(start && started) << sensor.log();
-  const auto tracked = (*start)["cgroup"]["tracked_hierarchy"].get<std::string>();
-  const std::filesystem::path mount = tracked != "unified"                                ? "/sys/fs/cgroup/" + tracked
-                                      : std::filesystem::exists("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
-                                                                                          : "/sys/fs/cgroup";
-  const auto procs = mount / (*started)["container"]["cgroup"].get<std::string>().substr(1) / "cgroup.procs";
+  const auto procs = cgroup_procs(*start, *started);
   const auto joined = run_command({PRIVSENTRY_WORKLOAD, "ioprio-join-host", procs.string(), "2000"});
   ASSERT_EQ(joined.exit_code, 0) << joined.err;
   std::this_thread::sleep_for(1500ms);

@@ -75,6 +75,23 @@ const std::string& ContainerCleanup::track(std::string name_or_id) {
   return names_.back();
 }
 
+std::string run_container(ContainerCleanup& cleanup, const std::string& name, const std::vector<std::string>& options,
+                          const std::vector<std::string>& command) {
+  std::vector<std::string> args{"run", "-d", "--name", cleanup.track(name)};
+  args.insert(args.end(), options.begin(), options.end());
+  args.push_back(test_image());
+  args.insert(args.end(), command.begin(), command.end());
+  return docker_ok(args);
+}
+
+std::set<std::string> rules_of(const std::vector<nlohmann::json>& findings) {
+  std::set<std::string> out;
+  for (const auto& f : findings) {
+    out.insert(f["rule"].get<std::string>());
+  }
+  return out;
+}
+
 SensorProcess::SensorProcess(std::vector<std::string> extra_args, std::vector<std::string> extra_env,
                              std::vector<std::string> wrapper) {
   std::vector<std::string> argv = std::move(wrapper);

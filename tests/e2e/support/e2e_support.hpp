@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,15 @@ class ContainerCleanup {
  private:
   std::vector<std::string> names_;
 };
+
+// docker run -d --name NAME OPTIONS <test image> COMMAND; the name is
+// tracked for removal. Returns the full container id (the test fails if the
+// engine refuses).
+std::string run_container(ContainerCleanup& cleanup, const std::string& name, const std::vector<std::string>& options,
+                          const std::vector<std::string>& command);
+
+// The rules of a container's findings.
+std::set<std::string> rules_of(const std::vector<nlohmann::json>& findings);
 
 // The real privsentry binary, running `privsentry run`, its NDJSON parsed.
 class SensorProcess {
