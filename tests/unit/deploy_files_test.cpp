@@ -2,6 +2,7 @@
 // more and no less: the table is what doctor prints and what the sensor
 // drops to, so a capability added to one must be added to the other.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <sstream>
@@ -71,6 +72,51 @@ TEST(DeployFilesTest, EveryNeedSaysWhyAndOnlyNetAdminIsKept) {
     EXPECT_FALSE(need.why.empty()) << capability_name(need.capability);
   }
   EXPECT_EQ(sensor_kept_capabilities().names(), std::vector<std::string>{"CAP_NET_ADMIN"});
+}
+
+YAML::Node daemonset_pod() {
+  for (const auto& doc :
+       YAML::LoadAllFromFile(std::string(PRIVSENTRY_SOURCE_DIR) + "/deploy/kubernetes/daemonset.yaml")) {
+    if (doc["kind"].as<std::string>() == "DaemonSet") {
+      return doc["spec"]["template"]["spec"];
+    }
+  }
+  return {};
+}
+
+TEST(DeployFilesTest, DaemonSetGrantsTheSameCapabilitiesAndNoPrivilegedMode) {
+  const auto pod = daemonset_pod();
+  ASSERT_TRUE(pod);
+  EXPECT_TRUE(pod["hostPID"].as<bool>());
+  EXPECT_FALSE(pod["hostNetwork"] && pod["hostNetwork"].as<bool>());
+  ASSERT_EQ(pod["containers"].size(), 1U);
+  const auto security = pod["containers"][0]["securityContext"];
+  EXPECT_FALSE(security["privileged"].as<bool>());
+  EXPECT_FALSE(security["allowPrivilegeEscalation"].as<bool>());
+  EXPECT_TRUE(security["readOnlyRootFilesystem"].as<bool>());
+  EXPECT_EQ(security["capabilities"]["drop"].as<std::vector<std::string>>(), std::vector<std::string>{"ALL"});
+  CapabilitySet added;
+  for (const auto& name : security["capabilities"]["add"]) {
+    const auto cap = capability_from_name(name.as<std::string>());
+    ASSERT_TRUE(cap) << name.as<std::string>();
+    added.add(*cap);
+  }
+  EXPECT_EQ(added, sensor_start_capabilities());
+  EXPECT_EQ(security["seccompProfile"]["type"].as<std::string>(), "RuntimeDefault");
+}
+
+TEST(DeployFilesTest, DaemonSetMountsTheHostReadOnlyButItsState) {
+  const auto pod = daemonset_pod();
+  ASSERT_TRUE(pod);
+  for (const auto& mount : pod["containers"][0]["volumeMounts"]) {
+    const auto name = mount["name"].as<std::string>();
+    const bool read_only = mount["readOnly"] && mount["readOnly"].as<bool>();
+    EXPECT_EQ(read_only, name != "state") << name;
+  }
+  for (const auto& volume : pod["volumes"]) {
+    const auto path = volume["hostPath"]["path"].as<std::string>();
+    EXPECT_TRUE(path == "/sys/fs/cgroup" || path == "/run/docker.sock" || path == "/var/lib/privsentry") << path;
+  }
 }
 
 }  // namespace

@@ -54,11 +54,22 @@ Expected<HostFacts> read_host_facts(const std::filesystem::path& proc, const std
   const auto self_pidns = namespace_inode(proc / "self/ns/pid");
   if (facts.mntns == 0 || facts.pidns == 0) {
     // Some inits deny even root a look at their namespaces (a pid 1 holding a
-    // capability the sensor lacks fails the ptrace check). The sensor is meant
-    // to run in the host's namespaces, so its own stand in, and say so.
-    facts.namespaces_from = "the sensor's own (pid 1's are unreadable: " + errno_text(errno) + ")";
-    facts.mntns = self_mntns;
-    facts.pidns = self_pidns;
+    // capability the sensor lacks fails the ptrace check). Kernel threads live
+    // in the initial namespaces, and kthreadd is always pid 2: its stand in.
+    // The sensor's own would be wrong in a container (a DaemonSet pod shares
+    // the host's pid namespace, not its mount namespace).
+    const std::string why = errno_text(errno);
+    auto name = read_small_file(proc / "2/comm", 64);
+    if (name && *name == "kthreadd\n") {
+      facts.mntns = namespace_inode(proc / "2/ns/mnt");
+      facts.pidns = namespace_inode(proc / "2/ns/pid");
+      facts.namespaces_from = "kthreadd (pid 1's are unreadable: " + why + ")";
+    }
+    if (facts.mntns == 0 || facts.pidns == 0) {
+      facts.namespaces_from = "the sensor's own (pid 1's and kthreadd's are unreadable: " + why + ")";
+      facts.mntns = self_mntns;
+      facts.pidns = self_pidns;
+    }
   }
   if (facts.mntns == 0 || facts.pidns == 0) {
     return Error{"cannot read the namespaces of pid 1 or of the sensor under " + proc.string() + ": " +
