@@ -18,18 +18,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-CapabilitySet own_bounding_set() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("CapBnd:", 0) == 0) {
-      if (auto set = parse_capability_hex(line.substr(line.find_first_not_of(" \t", 7)))) {
-        return *set;
-      }
-    }
-  }
-  return {};
-}
-
 YAML::Node daemonset() {
   for (const auto& doc :
        YAML::LoadAllFromFile(std::string(PRIVSENTRY_SOURCE_DIR) + "/deploy/kubernetes/daemonset.yaml")) {

@@ -23,16 +23,11 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// A /proc/<pid>/status value in kB ("VmHWM").
+// A /proc/<pid>/status value in kB ("VmHWM"), -1 if absent.
 long status_kib(pid_t pid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key + ":", 0) == 0) {
-      return std::stol(line.substr(key.size() + 1));
-    }
-  }
-  return -1;
+  const auto fields = proc_status("/proc/" + std::to_string(pid) + "/status");
+  const auto it = fields.find(key);
+  return it == fields.end() || it->second.empty() ? -1 : std::stol(it->second);
 }
 
 bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }

@@ -37,25 +37,6 @@ CapabilitySet unit_bounding_set() {
   return set;
 }
 
-// Cap* and NoNewPrivs lines of /proc/<pid>/task/<tid>/status.
-std::map<std::string, std::string> status_of(const std::filesystem::path& status) {
-  std::ifstream in(status);
-  std::map<std::string, std::string> fields;
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto colon = line.find(':');
-    if (colon != std::string::npos && (line.rfind("Cap", 0) == 0 || line.rfind("NoNewPrivs", 0) == 0)) {
-      fields[line.substr(0, colon)] = line.substr(line.find_first_not_of(" \t", colon + 1));
-    }
-  }
-  return fields;
-}
-
-CapabilitySet own_bounding_set() {
-  const auto parsed = parse_capability_hex(status_of("/proc/self/status")["CapBnd"]);
-  return parsed ? *parsed : CapabilitySet{};
-}
-
 // setpriv's spelling: -all,+bpf,+perfmon,...
 std::string setpriv_list(CapabilitySet set) {
   std::string list = "-all";
@@ -80,7 +61,7 @@ class PrivilegeE2E : public ::testing::Test {
     const CapabilitySet kept{1ULL << 12U};  // CAP_NET_ADMIN
     std::size_t threads = 0;
     for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
-      auto status = status_of(task.path() / "status");
+      auto status = proc_status(task.path() / "status");
       ++threads;
       const auto tid = task.path().filename().string();
       EXPECT_EQ(parse_capability_hex(status["CapEff"]), kept) << "thread " << tid << " CapEff " << status["CapEff"];

@@ -52,18 +52,10 @@ DeliveryResult FileTransport::deliver(const std::vector<std::shared_ptr<const nl
     if (size_ > 0 && size_ + line.size() > max_bytes_ && !rotate(result.error)) {
       return result;
     }
-    std::size_t written = 0;
-    while (written < line.size()) {
-      const ssize_t n = ::write(fd_.get(), line.data() + written, line.size() - written);
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        result.error = "write " + path_.string() + ": " + errno_text(errno);
-        fd_ = UniqueFd();  // reopen on the next try
-        return result;
-      }
-      written += static_cast<std::size_t>(n);
+    if (const int error = write_all(fd_.get(), line.data(), line.size()); error != 0) {
+      result.error = "write " + path_.string() + ": " + errno_text(error);
+      fd_ = UniqueFd();  // reopen on the next try
+      return result;
     }
     size_ += line.size();
   }

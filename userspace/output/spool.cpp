@@ -291,16 +291,8 @@ Expected<SpoolDrop> Spool::append(const std::vector<SpoolRecord>& records) {
     }
     dropped.records += drop->records;
   }
-  std::size_t written = 0;
-  while (written < buffer.size()) {
-    const ssize_t n = ::write(writer_.get(), buffer.data() + written, buffer.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return Error{"spool write " + segment_path(writer_segment_).string() + ": " + errno_text(errno)};
-    }
-    written += static_cast<std::size_t>(n);
+  if (const int error = write_all(writer_.get(), buffer.data(), buffer.size()); error != 0) {
+    return Error{"spool write " + segment_path(writer_segment_).string() + ": " + errno_text(error)};
   }
   if (::fdatasync(writer_.get()) != 0) {
     return Error{"spool fdatasync: " + errno_text(errno)};

@@ -7,39 +7,17 @@
 
 #include <cerrno>
 
+#include "util/text.hpp"
+
 namespace privsentry {
 namespace {
 
 constexpr std::string_view kVersionLine = "privsentry delivered findings 1";
 constexpr std::size_t kMaxFileBytes = 64U << 20U;
 
-Expected<bool> write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return Error{errno_text(errno)};
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 }  // namespace
 
-bool is_finding_id(std::string_view text) {
-  if (text.size() != 32) {
-    return false;
-  }
-  for (const char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
-}
+bool is_finding_id(std::string_view text) { return text.size() == 32 && is_hex_id(text); }
 
 Expected<std::unique_ptr<FindingLedger>> FindingLedger::open(const std::filesystem::path& dir, std::size_t limit) {
   std::error_code ec;
@@ -109,7 +87,7 @@ Expected<bool> FindingLedger::load() {
       }
     }
     if (is_finding_id(line)) {
-      remember(std::string(line));
+      ids_.insert(std::string(line));
       ++lines_;
     } else {
       ++skipped_;
@@ -124,28 +102,16 @@ Expected<bool> FindingLedger::load() {
   return true;
 }
 
-void FindingLedger::remember(const std::string& id) {
-  if (!ids_.insert(id).second) {
-    return;
-  }
-  order_.push_back(id);
-  while (order_.size() > limit_) {
-    ids_.erase(order_.front());
-    order_.pop_front();
-  }
-}
-
 Expected<bool> FindingLedger::add(const std::string& id) {
-  if (ids_.contains(id)) {
+  if (!ids_.insert(id)) {
     return true;
   }
-  remember(id);
   if (++lines_ > 2 * limit_) {
     return rewrite();
   }
-  auto written = write_all(fd_.get(), id + "\n");
-  if (!written) {
-    return Error{path_.string() + ": " + written.error().message};
+  const std::string line = id + "\n";
+  if (const int error = write_all(fd_.get(), line.data(), line.size()); error != 0) {
+    return Error{path_.string() + ": " + errno_text(error)};
   }
   if (::fdatasync(fd_.get()) != 0) {
     return Error{path_.string() + ": fdatasync: " + errno_text(errno)};
@@ -167,13 +133,16 @@ Expected<bool> FindingLedger::rewrite() {
   }
   std::string text(kVersionLine);
   text += '\n';
-  for (const auto& id : order_) {
+  for (const auto& id : ids_.in_order()) {
     text += id;
     text += '\n';
   }
-  auto written = write_all(fd.get(), text);
-  if (!written || ::fsync(fd.get()) != 0) {
-    const std::string why = written ? errno_text(errno) : written.error().message;
+  int error = write_all(fd.get(), text.data(), text.size());
+  if (error == 0 && ::fsync(fd.get()) != 0) {
+    error = errno;
+  }
+  if (error != 0) {
+    const std::string why = errno_text(error);
     ::unlink(tmp.c_str());
     return Error{tmp + ": " + why};
   }
@@ -183,7 +152,7 @@ Expected<bool> FindingLedger::rewrite() {
     return Error{path_.string() + ": rename: " + why};
   }
   fd_ = std::move(fd);
-  lines_ = order_.size();
+  lines_ = ids_.size();
   return true;
 }
 

@@ -1,12 +1,11 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unordered_set>
 
+#include "util/bounded_id_set.hpp"
 #include "util/expected.hpp"
 #include "util/file.hpp"
 
@@ -43,16 +42,14 @@ class FindingLedger {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
  private:
-  FindingLedger(std::filesystem::path path, std::size_t limit) : path_(std::move(path)), limit_(limit) {}
+  FindingLedger(std::filesystem::path path, std::size_t limit) : path_(std::move(path)), limit_(limit), ids_(limit) {}
   Expected<bool> load();
   Expected<bool> rewrite();
-  void remember(const std::string& id);
 
   std::filesystem::path path_;
   std::size_t limit_;
   UniqueFd fd_;
-  std::unordered_set<std::string> ids_;
-  std::deque<std::string> order_;
+  BoundedIdSet ids_;
   std::size_t lines_ = 0;  // ids in the file, for when to rewrite it
   std::size_t loaded_ = 0;
   std::size_t skipped_ = 0;

@@ -9,7 +9,6 @@ namespace privsentry {
 namespace {
 
 constexpr std::size_t kMaxDockerCache = 4096;
-constexpr std::size_t kMaxRememberedFindings = 16384;
 constexpr std::chrono::milliseconds kReinspectAfter{2500};
 constexpr std::chrono::milliseconds kReinspectMax{300000};
 
@@ -44,13 +43,8 @@ void Sensor::emit(OutputRecord record) {
 }
 
 bool Sensor::remember_finding(const std::string& id) {
-  if (!emitted_.insert(id).second) {
+  if (!emitted_.insert(id)) {
     return false;
-  }
-  emitted_order_.push_back(id);
-  if (emitted_order_.size() > kMaxRememberedFindings) {
-    emitted_.erase(emitted_order_.front());
-    emitted_order_.pop_front();
   }
   if (ledger_ != nullptr && ledger_->contains(id)) {
     ++stats_.findings_already_delivered;

@@ -3,11 +3,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "decode/event_decoder.hpp"
@@ -19,6 +17,7 @@
 #include "privsentry/sink.hpp"
 #include "rules/rule_engine.hpp"
 #include "state/host_state.hpp"
+#include "util/bounded_id_set.hpp"
 #include "util/record_ids.hpp"
 
 namespace privsentry {
@@ -110,8 +109,8 @@ class Sensor {
   // Answers for containers whose cgroup the kernel has not shown yet.
   std::map<std::string, DockerContainerInfo> docker_cache_;
   // Finding ids already sent, across container restarts (bounded, oldest out).
-  std::unordered_set<std::string> emitted_;
-  std::deque<std::string> emitted_order_;
+  static constexpr std::size_t kMaxRememberedFindings = 16384;
+  BoundedIdSet emitted_{kMaxRememberedFindings};
 };
 
 }  // namespace privsentry

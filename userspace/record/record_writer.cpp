@@ -146,16 +146,8 @@ void RecordWriter::write_block(BlockType type, const std::string& raw, std::uint
   EVP_MD_CTX_free(ctx);
   std::memcpy(block.data() + 56, hash.data(), hash.size());
 
-  std::size_t written = 0;
-  while (written < block.size()) {
-    const ssize_t n = ::write(fd_.get(), block.data() + written, block.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw std::runtime_error("writing record file " + path_.string() + ": " + errno_text(errno));
-    }
-    written += static_cast<std::size_t>(n);
+  if (const int error = write_all(fd_.get(), block.data(), block.size()); error != 0) {
+    throw std::runtime_error("writing record file " + path_.string() + ": " + errno_text(error));
   }
   if (::fdatasync(fd_.get()) != 0) {
     throw std::runtime_error("syncing record file " + path_.string() + ": " + errno_text(errno));

@@ -15,6 +15,10 @@ Expected<std::string> read_small_file(const std::filesystem::path& path, std::si
 // errno as text, for error messages.
 std::string errno_text(int error);
 
+// Writes all size bytes to fd, through short writes and EINTR. Returns 0, or
+// the errno of the write that failed.
+int write_all(int fd, const void* data, std::size_t size);
+
 // An owned file descriptor.
 class UniqueFd {
  public:

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 namespace privsentry::e2e {
 
@@ -82,6 +83,24 @@ std::string run_container(ContainerCleanup& cleanup, const std::string& name, co
   args.push_back(test_image());
   args.insert(args.end(), command.begin(), command.end());
   return docker_ok(args);
+}
+
+std::map<std::string, std::string> proc_status(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::map<std::string, std::string> fields;
+  for (std::string line; std::getline(in, line);) {
+    const auto colon = line.find(':');
+    const auto value = line.find_first_not_of(" \t", colon + 1);
+    if (colon != std::string::npos) {
+      fields[line.substr(0, colon)] = value == std::string::npos ? "" : line.substr(value);
+    }
+  }
+  return fields;
+}
+
+CapabilitySet own_bounding_set() {
+  const auto parsed = parse_capability_hex(proc_status("/proc/self/status")["CapBnd"]);
+  return parsed ? *parsed : CapabilitySet{};
 }
 
 std::set<std::string> rules_of(const std::vector<nlohmann::json>& findings) {

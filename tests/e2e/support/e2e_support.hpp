@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "privsentry/capability_set.hpp"
 #include "support/subprocess.hpp"
 
 namespace privsentry::e2e {
@@ -48,6 +50,13 @@ class ContainerCleanup {
 // engine refuses).
 std::string run_container(ContainerCleanup& cleanup, const std::string& name, const std::vector<std::string>& options,
                           const std::vector<std::string>& command);
+
+// The "Key:\tvalue" lines of a /proc status file (a process's or a
+// thread's), values without the leading blanks.
+std::map<std::string, std::string> proc_status(const std::filesystem::path& file);
+
+// This test process's bounding set (CapBnd).
+CapabilitySet own_bounding_set();
 
 // The rules of a container's findings.
 std::set<std::string> rules_of(const std::vector<nlohmann::json>& findings);
