@@ -32,6 +32,7 @@ struct ContainerSnapshot {
 inline constexpr std::string_view kRulePrivilegedContainer = "privileged-container";
 inline constexpr std::string_view kRuleFullCapabilitySet = "full-capability-set";
 inline constexpr std::string_view kRuleUnrestrictedDevices = "unrestricted-devices";
+inline constexpr std::string_view kRuleSensitiveDevices = "sensitive-devices";
 inline constexpr std::string_view kRuleUndeclaredPrivilege = "undeclared-privilege";
 inline constexpr std::string_view kRulePrivilegedCapabilityUse = "privileged-capability-use";
 

@@ -118,7 +118,9 @@ TEST(DeployE2E, TheDaemonSetsGrantsRunTheSensorInAContainer) {
   ASSERT_TRUE(start) << "the sensor did not start in its container:\n" << docker({"logs", sensor_id}).err;
   EXPECT_EQ((*start)["host"], "e2e-node");
   EXPECT_NE((*start)["capability_tier"], "none");
-  EXPECT_EQ((*start)["privileges"]["capabilities"], json::array({"CAP_NET_ADMIN"}));
+  EXPECT_EQ((*start)["privileges"]["capabilities"], json::array());
+  EXPECT_EQ((*start)["privileges"]["device_helper"]["capabilities"], json::array({"CAP_NET_ADMIN", "CAP_SYS_ADMIN"}))
+      << (*start)["privileges"].dump();
   EXPECT_TRUE((*start)["delivered_findings"].contains("path")) << (*start)["delivered_findings"].dump();
 
   const auto privileged = run_container(cleanup, unique_name("deploy-priv"), {"--privileged"}, {"sleep", "60"});

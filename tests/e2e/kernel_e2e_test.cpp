@@ -1,5 +1,6 @@
 // The kernel side on this kernel: every capability tier loads or fails
-// cleanly, a refused tier falls back, and the cgroup v2 device query works.
+// cleanly, and a refused tier falls back (device programs:
+// device_program_e2e_test.cpp).
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -9,7 +10,6 @@
 #include <filesystem>
 
 #include "e2e/support/e2e_support.hpp"
-#include "enrich/cgroup_device_inspector.hpp"
 #include "kernel/bpf_loader.hpp"
 #include "kernel/feature_probe.hpp"
 #include "state/cgroup_layout.hpp"
@@ -97,63 +97,6 @@ TEST(KernelTiers, RefusedTierLeavesTheSensorRunningOnTheOtherProbes) {
   const auto id = docker_ok(
       {"run", "-d", "--name", cleanup.track(unique_name("notier")), "--privileged", test_image(), "sleep", "30"});
   ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set")) << sensor.log();
-}
-
-class CgroupV2Devices : public ::testing::Test {
- protected:
-  void SetUp() override {
-    PRIVSENTRY_E2E_REQUIRE();
-    auto layout = read_cgroup_layout("/proc");
-    ASSERT_TRUE(layout);
-    const auto* unified = layout->unified();
-    if (unified == nullptr) {
-      GTEST_SKIP() << "no cgroup2 mount on this host";
-    }
-    // Only the unified mount: the inspector must take the v2 path.
-    only_v2_.mode = CgroupMode::kV2;
-    only_v2_.mounts.push_back(*unified);
-    name_ = "privsentry-e2e-" + std::to_string(::getpid());
-    dir_ = unified->mount_point / name_;
-    std::filesystem::create_directory(dir_);
-  }
-  void TearDown() override {
-    if (!dir_.empty()) {
-      std::filesystem::remove(dir_);
-    }
-  }
-
-  CgroupLayout only_v2_;
-  std::string name_;
-  std::filesystem::path dir_;
-};
-
-TEST_F(CgroupV2Devices, NoProgramIsUnrestrictedAnAttachedOneIsUnknown) {
-  CgroupDeviceInspector inspector(only_v2_, "/proc");
-  auto verdict = inspector.inspect(DeviceQuery{0, "/" + name_});
-  EXPECT_EQ(verdict.state, DeviceVerdict::State::kUnrestricted) << verdict.detail;
-  EXPECT_EQ(verdict.source, "cgroup-v2 device programs");
-
-  // r0 = 0; exit: deny every device, as a restrictive runtime would.
-  const bpf_insn deny_all[] = {
-      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
-      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-  };
-  const int prog = bpf_prog_load(BPF_PROG_TYPE_CGROUP_DEVICE, "ps_e2e_deny", "GPL", deny_all, 2, nullptr);
-  ASSERT_GE(prog, 0) << "loading a device program failed";
-  const int cgroup = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
-  ASSERT_GE(cgroup, 0);
-  ASSERT_EQ(bpf_prog_attach(prog, cgroup, BPF_CGROUP_DEVICE, 0), 0);
-  verdict = inspector.inspect(DeviceQuery{0, "/" + name_});
-  // Not evaluated yet: an attached program may allow everything (runc's for
-  // --privileged does), so it is neither restricted nor unrestricted.
-  EXPECT_EQ(verdict.state, DeviceVerdict::State::kUnknown);
-  EXPECT_EQ(verdict.program_ids.size(), 1U);
-  EXPECT_NE(verdict.detail.find("1 device program(s) attached"), std::string::npos) << verdict.detail;
-  EXPECT_EQ(bpf_prog_detach2(prog, cgroup, BPF_CGROUP_DEVICE), 0);
-  ::close(cgroup);
-  ::close(prog);
-
-  EXPECT_EQ(inspector.inspect(DeviceQuery{0, "/../escape"}).state, DeviceVerdict::State::kUnknown);
 }
 
 }  // namespace

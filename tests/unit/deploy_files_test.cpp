@@ -45,7 +45,9 @@ TEST(DeployFilesTest, SystemdBoundingSetIsExactlyWhatTheSensorNeedsToStart) {
   }
   EXPECT_EQ(granted, sensor_start_capabilities())
       << "unit grants " << granted.hex() << ", the sensor needs " << sensor_start_capabilities().hex();
-  EXPECT_FALSE(granted.has(kCapSysAdmin));
+  // CAP_SYS_ADMIN is granted for the device-program helper alone.
+  EXPECT_FALSE(sensor_kept_capabilities().has(kCapSysAdmin));
+  EXPECT_TRUE(device_helper_capabilities().has(kCapSysAdmin));
 }
 
 TEST(DeployFilesTest, SystemdUnitSandboxesTheService) {
@@ -67,11 +69,12 @@ TEST(DeployFilesTest, SystemdUnitSandboxesTheService) {
   EXPECT_EQ(unit_values("StateDirectory"), std::vector<std::string>{"privsentry"});
 }
 
-TEST(DeployFilesTest, EveryNeedSaysWhyAndOnlyNetAdminIsKept) {
+TEST(DeployFilesTest, EveryNeedSaysWhyTheSensorKeepsNothingAndTheHelperTwo) {
   for (const auto& need : sensor_capability_needs()) {
     EXPECT_FALSE(need.why.empty()) << capability_name(need.capability);
   }
-  EXPECT_EQ(sensor_kept_capabilities().names(), std::vector<std::string>{"CAP_NET_ADMIN"});
+  EXPECT_TRUE(sensor_kept_capabilities().empty());
+  EXPECT_EQ(device_helper_capabilities().names(), (std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_ADMIN"}));
 }
 
 YAML::Node daemonset_pod() {

@@ -5,88 +5,12 @@
 #include <algorithm>
 #include <optional>
 
+#include "support/runc_device_filter.hpp"
+
 namespace privsentry {
 namespace {
 
-bpf_insn insn(std::uint8_t code, std::uint8_t dst, std::uint8_t src, std::int16_t off, std::int32_t imm) {
-  bpf_insn out{};
-  out.code = code;
-  out.dst_reg = dst & 0xfU;
-  out.src_reg = src & 0xfU;
-  out.off = off;
-  out.imm = imm;
-  return out;
-}
-
-// One rule of a device list: nullopt is a wildcard.
-struct Rule {
-  std::optional<std::uint32_t> type;  // BPF_DEVCG_DEV_*
-  std::uint32_t access;               // BPF_DEVCG_ACC_* bits allowed
-  std::optional<std::int32_t> major;
-  std::optional<std::int32_t> minor;
-};
-
-// A program of the shape runc generates (libcontainer's device filter): the
-// context split into type, access, major and minor, then one block per
-// allow rule that jumps to the next block on a mismatch, then deny.
-std::vector<bpf_insn> runc_like(const std::vector<Rule>& rules) {
-  std::vector<bpf_insn> p{
-      insn(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0), insn(BPF_ALU | BPF_AND | BPF_K, 2, 0, 0, 0xffff),
-      insn(BPF_LDX | BPF_MEM | BPF_W, 3, 1, 0, 0), insn(BPF_ALU | BPF_RSH | BPF_K, 3, 0, 0, 16),
-      insn(BPF_LDX | BPF_MEM | BPF_W, 4, 1, 4, 0), insn(BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0),
-  };
-  for (const auto& rule : rules) {
-    std::vector<bpf_insn> block;
-    // Offsets are patched once the block's length is known.
-    std::vector<std::size_t> jumps;
-    if (rule.type) {
-      jumps.push_back(block.size());
-      block.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 0, static_cast<std::int32_t>(*rule.type)));
-    }
-    if (rule.access != (BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE)) {
-      block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_X, 1, 3, 0, 0));
-      block.push_back(insn(BPF_ALU | BPF_AND | BPF_K, 1, 0, 0, static_cast<std::int32_t>(rule.access)));
-      jumps.push_back(block.size());
-      block.push_back(insn(BPF_JMP | BPF_JNE | BPF_X, 1, 3, 0, 0));
-    }
-    if (rule.major) {
-      jumps.push_back(block.size());
-      block.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 0, *rule.major));
-    }
-    if (rule.minor) {
-      jumps.push_back(block.size());
-      block.push_back(insn(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 0, *rule.minor));
-    }
-    block.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1));
-    block.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-    for (const auto at : jumps) {
-      block[at].off = static_cast<std::int16_t>(block.size() - at - 1);
-    }
-    p.insert(p.end(), block.begin(), block.end());
-  }
-  p.push_back(insn(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0));
-  p.push_back(insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
-  return p;
-}
-
-constexpr std::uint32_t kRwm = BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
-constexpr std::uint32_t kChar = BPF_DEVCG_DEV_CHAR;
-constexpr std::uint32_t kBlock = BPF_DEVCG_DEV_BLOCK;
-
-// Docker's default device rules.
-std::vector<Rule> docker_default() {
-  return {{kChar, BPF_DEVCG_ACC_MKNOD, std::nullopt, std::nullopt},
-          {kBlock, BPF_DEVCG_ACC_MKNOD, std::nullopt, std::nullopt},
-          {kChar, kRwm, 1, 3},
-          {kChar, kRwm, 1, 5},
-          {kChar, kRwm, 1, 7},
-          {kChar, kRwm, 5, 0},
-          {kChar, kRwm, 1, 8},
-          {kChar, kRwm, 1, 9},
-          {kChar, kRwm, 136, std::nullopt},
-          {kChar, kRwm, 5, 2},
-          {kChar, kRwm, 10, 200}};
-}
+using namespace runc_filter;  // NOLINT(google-build-using-namespace)
 
 bool allows(const std::vector<bpf_insn>& program, std::uint32_t type, std::uint32_t access, std::uint32_t major,
             std::uint32_t minor) {
@@ -107,17 +31,17 @@ TEST(DeviceProgram, RuncShapedRulesAnswerLikeTheDeviceList) {
 
 TEST(DeviceProgram, PrivilegedIsUnrestricted) {
   const auto verdict = evaluate_device_programs({runc_like({{std::nullopt, kRwm, std::nullopt, std::nullopt}})});
-  EXPECT_EQ(verdict.kind, DeviceProgramVerdict::Kind::kUnrestricted);
+  EXPECT_EQ(verdict.state, DeviceVerdict::State::kUnrestricted);
   EXPECT_EQ(verdict.allowed.size(), device_access_probes().size());
 }
 
 TEST(DeviceProgram, NoProgramIsUnrestricted) {
-  EXPECT_EQ(evaluate_device_programs({}).kind, DeviceProgramVerdict::Kind::kUnrestricted);
+  EXPECT_EQ(evaluate_device_programs({}).state, DeviceVerdict::State::kUnrestricted);
 }
 
 TEST(DeviceProgram, DockersDefaultIsRestrictedAndMknodIsOnlyReported) {
   const auto verdict = evaluate_device_programs({runc_like(docker_default())});
-  EXPECT_EQ(verdict.kind, DeviceProgramVerdict::Kind::kRestricted);
+  EXPECT_EQ(verdict.state, DeviceVerdict::State::kRestricted);
   EXPECT_EQ(verdict.allowed,
             (std::vector<std::string>{"char 511:511 mknod", "block 511:511 mknod", "block 8:0 (sda) mknod"}));
 }
@@ -126,7 +50,7 @@ TEST(DeviceProgram, AHostDiskIsNamed) {
   auto rules = docker_default();
   rules.push_back({kBlock, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE, 8, 0});
   const auto verdict = evaluate_device_programs({runc_like(rules)});
-  EXPECT_EQ(verdict.kind, DeviceProgramVerdict::Kind::kAllowsHostBlockDevices);
+  EXPECT_EQ(verdict.state, DeviceVerdict::State::kAllowsHostBlockDevices);
   EXPECT_NE(std::find(verdict.allowed.begin(), verdict.allowed.end(), "block 8:0 (sda) write"), verdict.allowed.end());
 }
 
@@ -135,7 +59,7 @@ TEST(DeviceProgram, KvmAndFuseAreNamed) {
   rules.push_back({kChar, kRwm, 10, 232});
   rules.push_back({kChar, BPF_DEVCG_ACC_READ, 10, 229});
   const auto verdict = evaluate_device_programs({runc_like(rules)});
-  EXPECT_EQ(verdict.kind, DeviceProgramVerdict::Kind::kAllowsSensitiveDevices);
+  EXPECT_EQ(verdict.state, DeviceVerdict::State::kAllowsSensitiveDevices);
   for (const auto* name : {"/dev/kvm read", "/dev/kvm write", "/dev/fuse read"}) {
     EXPECT_NE(std::find(verdict.allowed.begin(), verdict.allowed.end(), name), verdict.allowed.end()) << name;
   }
@@ -145,7 +69,7 @@ TEST(DeviceProgram, KvmAndFuseAreNamed) {
 TEST(DeviceProgram, EveryEffectiveProgramMustAllow) {
   const auto verdict = evaluate_device_programs(
       {runc_like({{std::nullopt, kRwm, std::nullopt, std::nullopt}}), runc_like(docker_default())});
-  EXPECT_EQ(verdict.kind, DeviceProgramVerdict::Kind::kRestricted);
+  EXPECT_EQ(verdict.state, DeviceVerdict::State::kRestricted);
 }
 
 TEST(DeviceProgram, SixtyFourBitImmediatesAndThirtyTwoBitJumps) {
@@ -172,7 +96,7 @@ TEST(DeviceProgram, WhatIsOutsideTheSubsetIsUnknownWithTheReason) {
   };
   for (const auto& [program, reason] : cases) {
     const auto verdict = evaluate_device_programs({program});
-    EXPECT_EQ(verdict.kind, DeviceProgramVerdict::Kind::kUnknown) << reason;
+    EXPECT_EQ(verdict.state, DeviceVerdict::State::kUnknown) << reason;
     EXPECT_NE(verdict.reason.find(reason), std::string::npos) << verdict.reason;
     EXPECT_TRUE(verdict.allowed.empty());
   }

@@ -45,5 +45,28 @@ TEST(DevicesList, MalformedLinesAreErrors) {
   EXPECT_TRUE(parse_devices_list(""));
 }
 
+TEST(DevicesList, AllowsChecksTypeNumbersAndEveryAccessAskedFor) {
+  const auto rules = parse_devices_list(fixture("cgroup/devices_list_default.txt"));
+  ASSERT_TRUE(rules);
+  EXPECT_TRUE(devices_list_allows(*rules, 'c', 1, 3, "rw"));    // /dev/null
+  EXPECT_TRUE(devices_list_allows(*rules, 'c', 136, 9, "rw"));  // a pty: 136:*
+  EXPECT_TRUE(devices_list_allows(*rules, 'b', 8, 0, "m"));     // mknod of anything
+  EXPECT_FALSE(devices_list_allows(*rules, 'b', 8, 0, "r"));
+  EXPECT_FALSE(devices_list_allows(*rules, 'b', 8, 0, "rm"));  // every access must be granted
+  EXPECT_FALSE(devices_list_allows(*rules, 'c', 1, 1, "r"));   // /dev/mem
+  EXPECT_FALSE(devices_list_allows(*rules, 'b', 1, 3, "r"));   // 1:3 is a char rule
+
+  const auto all = parse_devices_list("a *:* rwm\n");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(devices_list_allows(*all, 'b', 8, 0, "rwm"));
+  EXPECT_TRUE(devices_list_allows(*all, 'c', 511, 511, "w"));
+  const auto block = parse_devices_list("b 8:0 rw\n");
+  ASSERT_TRUE(block);
+  EXPECT_TRUE(devices_list_allows(*block, 'b', 8, 0, "r"));
+  EXPECT_FALSE(devices_list_allows(*block, 'b', 8, 1, "r"));
+  EXPECT_FALSE(devices_list_allows(*block, 'b', 8, 0, "m"));
+  EXPECT_FALSE(devices_list_allows({}, 'c', 1, 3, "r"));
+}
+
 }  // namespace
 }  // namespace privsentry

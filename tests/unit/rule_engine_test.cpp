@@ -69,6 +69,33 @@ TEST(RuleEngine, PendingOrUnavailableEngineNeverYieldsUndeclared) {
   }
 }
 
+TEST(RuleEngine, HostBlockAndSensitiveDevicesAreNamedNotPrivileged) {
+  const auto host = facts();
+  RuleEngine rules(host);
+  auto c = docker_container(false);
+  c.devices.state = DeviceVerdict::State::kAllowsHostBlockDevices;
+  c.devices.source = "cgroup-v2 device programs";
+  c.devices.allowed = {"block 8:0 (sda) read", "block 8:0 (sda) write", "block 8:0 (sda) mknod", "char 511:511 mknod"};
+  auto findings = rules.evaluate(c, WallTime{});
+  ASSERT_EQ(rules_of(findings), std::vector<std::string>{"sensitive-devices"});
+  EXPECT_EQ(findings[0].severity, Severity::kHigh);
+  EXPECT_NE(findings[0].summary.find("allows block 8:0 (sda) read, block 8:0 (sda) write (cgroup-v2"),
+            std::string::npos)
+      << findings[0].summary;
+  EXPECT_EQ(findings[0].evidence["devices"]["allowed"].size(), 4U);
+  EXPECT_EQ(rules.posture(c)["verdict"], "elevated");
+  EXPECT_EQ(rules.posture(c)["devices"]["state"], "allows-host-block-devices");
+  EXPECT_TRUE(rules.evaluate(c, WallTime{}).empty());
+
+  auto fuse = docker_container(false);
+  fuse.devices.state = DeviceVerdict::State::kAllowsSensitiveDevices;
+  fuse.devices.allowed = {"/dev/fuse read", "/dev/fuse write"};
+  findings = rules.evaluate(fuse, WallTime{});
+  ASSERT_EQ(rules_of(findings), std::vector<std::string>{"sensitive-devices"});
+  EXPECT_EQ(findings[0].severity, Severity::kMedium);
+  EXPECT_EQ(findings[0].title, "Container may use sensitive devices");
+}
+
 TEST(RuleEngine, CapabilityUseSeverityFollowsTheCapability) {
   const auto host = facts();
   RuleEngine rules(host);

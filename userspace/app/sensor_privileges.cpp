@@ -18,20 +18,35 @@ namespace {
 constexpr int kCapSetpcap = 8;
 constexpr int kCapNetAdmin = 12;
 constexpr int kCapSysPtrace = 19;
+constexpr int kCapSysAdmin = 21;
 constexpr int kCapSysResource = 24;
 
+using Holder = CapabilityNeed::Holder;
+
 constexpr std::array kNeeds{
-    CapabilityNeed{kCapBpf, false,
+    CapabilityNeed{kCapBpf, Holder::kStartUp,
                    "load the programs, create the maps, read the kernel's BTF (CAP_SYS_ADMIN before 5.8)"},
-    CapabilityNeed{kCapPerfmon, false,
+    CapabilityNeed{kCapPerfmon, Holder::kStartUp,
                    "attach tracing programs (tp_btf, raw_tp, fentry, kprobe) and read kernel memory from them"},
-    CapabilityNeed{kCapSysResource, false, "raise RLIMIT_MEMLOCK for the maps on kernels before 5.11"},
-    CapabilityNeed{kCapSysPtrace, false, "read /proc/<pid>/ns of every process in the start-up scan"},
-    CapabilityNeed{kCapSetpcap, false, "empty its own bounding set and lock its securebits"},
-    CapabilityNeed{kCapNetAdmin, true,
-                   "BPF_PROG_QUERY of a container cgroup's device programs (cgroup v2), whenever a container "
-                   "starts"},
+    CapabilityNeed{kCapSysResource, Holder::kStartUp, "raise RLIMIT_MEMLOCK for the maps on kernels before 5.11"},
+    CapabilityNeed{kCapSysPtrace, Holder::kStartUp, "read /proc/<pid>/ns of every process in the start-up scan"},
+    CapabilityNeed{kCapSetpcap, Holder::kStartUp, "empty its own bounding set and lock its securebits"},
+    CapabilityNeed{kCapNetAdmin, Holder::kDeviceHelper,
+                   "BPF_PROG_QUERY: which device programs are effective on a container's cgroup (cgroup v2), "
+                   "whenever a container starts or is checked again"},
+    CapabilityNeed{kCapSysAdmin, Holder::kDeviceHelper,
+                   "BPF_PROG_GET_FD_BY_ID: read those programs' instructions to decide what they allow"},
 };
+
+CapabilitySet held_by(Holder holder) {
+  CapabilitySet set;
+  for (const auto& need : kNeeds) {
+    if (need.holder == holder) {
+      set.add(need.capability);
+    }
+  }
+  return set;
+}
 
 struct CapDeleter {
   void operator()(cap_t caps) const { cap_free(caps); }
@@ -68,15 +83,21 @@ std::optional<Error> set_flag(cap_t caps, cap_flag_t flag, CapabilitySet set) {
 
 std::span<const CapabilityNeed> sensor_capability_needs() { return kNeeds; }
 
-CapabilitySet sensor_kept_capabilities() {
-  CapabilitySet set;
-  for (const auto& need : kNeeds) {
-    if (need.kept) {
-      set.add(need.capability);
-    }
+std::string_view to_string(CapabilityNeed::Holder holder) {
+  switch (holder) {
+    case Holder::kStartUp:
+      return "start-up only";
+    case Holder::kSensor:
+      return "kept";
+    case Holder::kDeviceHelper:
+      return "device helper";
   }
-  return set;
+  return "start-up only";
 }
+
+CapabilitySet sensor_kept_capabilities() { return held_by(Holder::kSensor); }
+
+CapabilitySet device_helper_capabilities() { return held_by(Holder::kDeviceHelper); }
 
 CapabilitySet sensor_start_capabilities() {
   CapabilitySet set;

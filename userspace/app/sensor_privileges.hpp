@@ -11,16 +11,24 @@ namespace privsentry {
 // One capability the sensor asks for, and why: the table doctor prints, the
 // deployment files grant and the end-to-end test checks against both.
 struct CapabilityNeed {
+  // Who holds it once the probes are attached: nobody (only while loading
+  // and scanning), the sensor itself, or the device-program helper.
+  enum class Holder { kStartUp, kSensor, kDeviceHelper };
   int capability = 0;
-  bool kept = false;  // still held after start-up, or only while loading
+  Holder holder = Holder::kStartUp;
   std::string_view why;
 };
+
+std::string_view to_string(CapabilityNeed::Holder holder);
 
 // Every capability `privsentry run` needs, in the order doctor lists them.
 std::span<const CapabilityNeed> sensor_capability_needs();
 
 // Those of them the sensor keeps once its programs are attached.
 CapabilitySet sensor_kept_capabilities();
+
+// Those the device-program helper keeps (DeviceProgramBroker).
+CapabilitySet device_helper_capabilities();
 
 // Those it needs to start: the set a systemd unit or a pod must grant.
 CapabilitySet sensor_start_capabilities();

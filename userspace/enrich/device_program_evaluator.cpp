@@ -253,63 +253,61 @@ const std::vector<DeviceAccessProbe>& device_access_probes() {
   return probes;
 }
 
-std::string_view to_string(DeviceProgramVerdict::Kind kind) {
-  switch (kind) {
-    case DeviceProgramVerdict::Kind::kUnrestricted:
-      return "unrestricted";
-    case DeviceProgramVerdict::Kind::kAllowsHostBlockDevices:
-      return "allows-host-block-devices";
-    case DeviceProgramVerdict::Kind::kAllowsSensitiveDevices:
-      return "allows-sensitive-devices";
-    case DeviceProgramVerdict::Kind::kRestricted:
-      return "restricted";
-    case DeviceProgramVerdict::Kind::kUnknown:
-      return "unknown";
-  }
-  return "unknown";
-}
-
-DeviceProgramVerdict evaluate_device_programs(const std::vector<std::vector<bpf_insn>>& programs) {
-  DeviceProgramVerdict verdict;
+DeviceAccessVerdict classify_device_access(const std::function<Expected<bool>(const DeviceAccessProbe&)>& allows) {
+  DeviceAccessVerdict verdict;
   bool wildcard = true;
   bool host_block = false;
   bool sensitive = false;
   for (const auto& probe : device_access_probes()) {
-    const bpf_cgroup_dev_ctx ctx{(probe.access << 16U) | probe.type, probe.major, probe.minor};
-    bool allowed = true;
-    for (std::size_t i = 0; i < programs.size() && allowed; ++i) {
-      auto answer = run_device_program(programs[i], ctx);
-      if (!answer) {
-        verdict.kind = DeviceProgramVerdict::Kind::kUnknown;
-        verdict.reason = "program " + std::to_string(i + 1) + " of " + std::to_string(programs.size()) + ": " +
-                         answer.error().message;
-        verdict.allowed.clear();
-        return verdict;
-      }
-      allowed = *answer;
+    auto allowed = allows(probe);
+    if (!allowed) {
+      verdict.state = DeviceVerdict::State::kUnknown;
+      verdict.reason = allowed.error().message;
+      verdict.allowed.clear();
+      return verdict;
     }
-    if (allowed) {
+    if (*allowed) {
       verdict.allowed.push_back(probe.name);
     }
     switch (probe.kind) {
       case DeviceAccessProbe::Class::kWildcard:
-        wildcard = wildcard && allowed;
+        wildcard = wildcard && *allowed;
         break;
       case DeviceAccessProbe::Class::kHostBlock:
-        host_block = host_block || allowed;
+        host_block = host_block || *allowed;
         break;
       case DeviceAccessProbe::Class::kSensitive:
-        sensitive = sensitive || allowed;
+        sensitive = sensitive || *allowed;
         break;
       case DeviceAccessProbe::Class::kMknod:
         break;
     }
   }
-  verdict.kind = wildcard     ? DeviceProgramVerdict::Kind::kUnrestricted
-                 : host_block ? DeviceProgramVerdict::Kind::kAllowsHostBlockDevices
-                 : sensitive  ? DeviceProgramVerdict::Kind::kAllowsSensitiveDevices
-                              : DeviceProgramVerdict::Kind::kRestricted;
+  verdict.state = wildcard     ? DeviceVerdict::State::kUnrestricted
+                  : host_block ? DeviceVerdict::State::kAllowsHostBlockDevices
+                  : sensitive  ? DeviceVerdict::State::kAllowsSensitiveDevices
+                               : DeviceVerdict::State::kRestricted;
   return verdict;
+}
+
+Expected<bool> device_programs_allow(const std::vector<std::vector<bpf_insn>>& programs,
+                                     const DeviceAccessProbe& probe) {
+  const bpf_cgroup_dev_ctx ctx{(probe.access << 16U) | probe.type, probe.major, probe.minor};
+  for (std::size_t i = 0; i < programs.size(); ++i) {
+    auto answer = run_device_program(programs[i], ctx);
+    if (!answer) {
+      return Error{"program " + std::to_string(i + 1) + " of " + std::to_string(programs.size()) + ": " +
+                   answer.error().message};
+    }
+    if (!*answer) {
+      return false;
+    }
+  }
+  return true;
+}
+
+DeviceAccessVerdict evaluate_device_programs(const std::vector<std::vector<bpf_insn>>& programs) {
+  return classify_device_access([&](const DeviceAccessProbe& probe) { return device_programs_allow(programs, probe); });
 }
 
 }  // namespace privsentry

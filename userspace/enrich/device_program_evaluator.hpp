@@ -3,10 +3,12 @@
 #include <linux/bpf.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "privsentry/device_verdict.hpp"
 #include "util/expected.hpp"
 
 namespace privsentry {
@@ -36,17 +38,26 @@ struct DeviceAccessProbe {
 // port, kvm and fuse read and written.
 const std::vector<DeviceAccessProbe>& device_access_probes();
 
-struct DeviceProgramVerdict {
-  enum class Kind { kUnrestricted, kAllowsHostBlockDevices, kAllowsSensitiveDevices, kRestricted, kUnknown };
-  Kind kind = Kind::kUnknown;
-  std::vector<std::string> allowed;  // the probes every program allowed
+// What a device cgroup allows, over the fixed probes: unrestricted (every
+// wildcard probe allowed), else the host's block devices, else named
+// sensitive devices, else restricted; unknown with the reason when an answer
+// could not be had.
+struct DeviceAccessVerdict {
+  DeviceVerdict::State state = DeviceVerdict::State::kUnknown;
+  std::vector<std::string> allowed;  // the probes allowed, by name
   std::string reason;                // for kUnknown
 };
 
-std::string_view to_string(DeviceProgramVerdict::Kind kind);
+// Asks `allows` about every probe.
+DeviceAccessVerdict classify_device_access(const std::function<Expected<bool>(const DeviceAccessProbe&)>& allows);
 
 // The effective programs of a cgroup together: an access is allowed only if
 // every one of them allows it, and with none every access is.
-DeviceProgramVerdict evaluate_device_programs(const std::vector<std::vector<bpf_insn>>& programs);
+DeviceAccessVerdict evaluate_device_programs(const std::vector<std::vector<bpf_insn>>& programs);
+
+// Whether one program set allows one probe (the building block of the
+// above, for combining with a cgroup v1 list on hybrid hosts).
+Expected<bool> device_programs_allow(const std::vector<std::vector<bpf_insn>>& programs,
+                                     const DeviceAccessProbe& probe);
 
 }  // namespace privsentry

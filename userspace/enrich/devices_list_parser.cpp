@@ -57,4 +57,21 @@ bool allows_every_device(const std::vector<DeviceRule>& rules) {
   });
 }
 
+bool devices_list_allows(const std::vector<DeviceRule>& rules, char type, std::uint32_t major, std::uint32_t minor,
+                         std::string_view access) {
+  const auto number_matches = [](const std::string& pattern, std::uint32_t value) {
+    return pattern == "*" || pattern == std::to_string(value);
+  };
+  return std::any_of(rules.begin(), rules.end(), [&](const DeviceRule& rule) {
+    if (rule.type != 'a' && rule.type != type) {
+      return false;
+    }
+    if (rule.type != 'a' && (!number_matches(rule.major, major) || !number_matches(rule.minor, minor))) {
+      return false;
+    }
+    return std::all_of(access.begin(), access.end(),
+                       [&](char wanted) { return rule.access.find(wanted) != std::string::npos; });
+  });
+}
+
 }  // namespace privsentry

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,5 +21,11 @@ Expected<std::vector<DeviceRule>> parse_devices_list(std::string_view text);
 
 // "a *:* rwm": the cgroup allows every device, as for --privileged.
 bool allows_every_device(const std::vector<DeviceRule>& rules);
+
+// Whether the list lets a process have `access` ("r", "w", "m" or several)
+// on one device of `type` ('b' or 'c'): a rule must match the type and both
+// numbers and grant every access asked for, as the kernel's v1 check does.
+bool devices_list_allows(const std::vector<DeviceRule>& rules, char type, std::uint32_t major, std::uint32_t minor,
+                         std::string_view access);
 
 }  // namespace privsentry

@@ -199,6 +199,7 @@ json device_answer_json(const DeviceQuery& query, const DeviceVerdict& verdict) 
             {"path", verdict.path},
             {"rules", verdict.rules},
             {"program_ids", verdict.program_ids},
+            {"allowed", verdict.allowed},
             {"detail", verdict.detail}}}};
 }
 
@@ -212,12 +213,14 @@ Expected<DeviceAnswer> device_answer_from_json(const json& j) {
   answer.query.cgroup_path = get_or<std::string>(q, "cgroup_path", "");
   const auto& v = j["verdict"];
   const int state = get_or<int>(v, "state", 0);
-  answer.verdict.state =
-      state >= 0 && state <= 2 ? static_cast<DeviceVerdict::State>(state) : DeviceVerdict::State::kUnknown;
+  answer.verdict.state = state >= 0 && state <= static_cast<int>(DeviceVerdict::State::kAllowsSensitiveDevices)
+                             ? static_cast<DeviceVerdict::State>(state)
+                             : DeviceVerdict::State::kUnknown;
   answer.verdict.source = get_or<std::string>(v, "source", "");
   answer.verdict.path = get_or<std::string>(v, "path", "");
   answer.verdict.rules = get_or<std::vector<std::string>>(v, "rules", {});
   answer.verdict.program_ids = get_or<std::vector<std::uint32_t>>(v, "program_ids", {});
+  answer.verdict.allowed = get_or<std::vector<std::string>>(v, "allowed", {});
   answer.verdict.detail = get_or<std::string>(v, "detail", "");
   return answer;
 }

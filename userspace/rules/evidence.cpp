@@ -112,6 +112,11 @@ json device_evidence(const DeviceVerdict& devices) {
   if (!devices.program_ids.empty()) {
     out["program_ids"] = devices.program_ids;
   }
+  if (devices.state != DeviceVerdict::State::kUnrestricted && !devices.allowed.empty()) {
+    // What a restricted cgroup still lets through, by name; for an
+    // unrestricted one that is everything and says nothing more.
+    out["allowed"] = devices.allowed;
+  }
   if (!devices.detail.empty()) {
     out["detail"] = devices.detail;
   }

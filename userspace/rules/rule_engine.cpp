@@ -77,7 +77,7 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
   std::vector<Finding> out;
   // Each rule fires once per container: a bit says so before any evidence is
   // built, since this runs on every event.
-  enum : std::uint32_t { kPrivileged = 1, kFull = 2, kUnrestricted = 4, kUndeclared = 8 };
+  enum : std::uint32_t { kPrivileged = 1, kFull = 2, kUnrestricted = 4, kUndeclared = 8, kSensitive = 16 };
   const auto pending = [&](std::uint32_t rule) { return (container.raised_rules & rule) == 0; };
   auto raise = [&](Finding finding, std::uint32_t rule, std::string_view qualifier = {}) {
     container.raised_rules |= rule;
@@ -92,6 +92,8 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
   };
   const bool full = container.full_capability_process.has_value();
   const bool unrestricted = container.devices.state == DeviceVerdict::State::kUnrestricted;
+  const bool host_block = container.devices.state == DeviceVerdict::State::kAllowsHostBlockDevices;
+  const bool sensitive = host_block || container.devices.state == DeviceVerdict::State::kAllowsSensitiveDevices;
   const bool privileged = declared_privileged(container);
   const bool undeclared = (full || unrestricted) && engine_disowns(container);
   bool new_use = false;
@@ -100,7 +102,7 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
         new_use || (!kDockerDefaultCapabilities.has(capability) && !container.raised_capability_use.has(capability));
   }
   if (!(privileged && pending(kPrivileged)) && !(full && pending(kFull)) && !(unrestricted && pending(kUnrestricted)) &&
-      !(undeclared && pending(kUndeclared)) && !new_use) {
+      !(undeclared && pending(kUndeclared)) && !(sensitive && pending(kSensitive)) && !new_use) {
     return out;
   }
   const std::string name = display_name(container);
@@ -123,6 +125,20 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
         make(container, kRuleUnrestrictedDevices, "", Severity::kHigh, "Container may use every device",
              "The device cgroup of container " + name + " allows every device (" + container.devices.source + ")", now),
         kUnrestricted);
+  }
+  if (sensitive && pending(kSensitive)) {
+    // Read and write only: mknod alone gives nothing, and Docker allows it.
+    std::string allowed;
+    for (const auto& probe : container.devices.allowed) {
+      if (probe.find("mknod") == std::string::npos && probe.find("511:511") == std::string::npos) {
+        allowed += (allowed.empty() ? "" : ", ") + probe;
+      }
+    }
+    raise(make(container, kRuleSensitiveDevices, "", host_block ? Severity::kHigh : Severity::kMedium,
+               host_block ? "Container may use the host's block devices" : "Container may use sensitive devices",
+               "The device cgroup of container " + name + " allows " + allowed + " (" + container.devices.source + ")",
+               now),
+          kSensitive);
   }
   if (undeclared && pending(kUndeclared)) {
     std::string what = full && unrestricted ? "a full capability set and unrestricted devices"
@@ -173,7 +189,9 @@ json RuleEngine::posture(const Container& container) const {
     summary = "undeclared-privilege";
   } else if (full || unrestricted) {
     summary = "privileged-unconfirmed";  // the engine could not be asked yet
-  } else if (!verdict.beyond_defaults.empty() || uses_beyond_defaults) {
+  } else if (!verdict.beyond_defaults.empty() || uses_beyond_defaults ||
+             container.devices.state == DeviceVerdict::State::kAllowsHostBlockDevices ||
+             container.devices.state == DeviceVerdict::State::kAllowsSensitiveDevices) {
     summary = "elevated";
   } else {
     summary = "clean";

@@ -221,7 +221,11 @@ std::vector<std::string> LiveView::main_lines(int rows, int cols, std::vector<in
     const std::string caps = row.capabilities_full
                                  ? "full"
                                  : std::to_string(row.capabilities_held) + "/" + std::to_string(row.capabilities_host);
-    const std::string dev = row.devices == "unrestricted" ? "open" : row.devices == "restricted" ? "restr" : "?";
+    const std::string dev = row.devices == "unrestricted"                ? "open"
+                            : row.devices == "restricted"                ? "restr"
+                            : row.devices == "allows-host-block-devices" ? "blk"
+                            : row.devices == "allows-sensitive-devices"  ? "sens"
+                                                                         : "?";
     lines.push_back(
         fit(row_text(row.id.substr(0, 12), row.name.empty() ? "-" : row.name, row.image.empty() ? "-" : row.image,
                      row.runtime, priv, caps, dev, join(row.used, ",", true), std::to_string(row.findings.size()),

@@ -8,6 +8,7 @@
 
 #include "enrich/cgroup_device_inspector.hpp"
 #include "enrich/docker_client.hpp"
+#include "kernel/kernel_device_program_source.hpp"
 #include "kernel/proc_scanner.hpp"
 #include "pipeline/sensor.hpp"
 #include "sinks/audit_report.hpp"
@@ -100,7 +101,9 @@ int audit_command(const AuditOptions& options) {
     report.time = clock.now();
     NoKernelRegistry registry;
     DeferredInspections inspections;
-    CgroupDeviceInspector devices(context->layout, "/proc");
+    // audit keeps its privileges: it asks the kernel for device programs itself.
+    KernelDeviceProgramSource device_programs;
+    CgroupDeviceInspector devices(context->layout, "/proc", &device_programs);
     ReportSink sink(report);
     SensorOptions sensor_options;
     sensor_options.docker_disabled_reason = "Docker enrichment is off (--no-docker)";

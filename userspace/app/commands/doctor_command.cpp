@@ -23,26 +23,37 @@ void line(std::string_view what, bool ok, std::string_view detail) {
 }
 
 // Each capability the sensor asks for, whether this process holds it, and
-// the drop itself, tried in a child so that doctor keeps its own.
+// the drops themselves (the sensor's, the device helper's), tried in
+// children so that doctor keeps its own.
+bool drop_works(CapabilitySet keep) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::_exit(drop_privileges(keep) ? 0 : 1);
+  }
+  int status = 0;
+  return child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::string names_or_none(CapabilitySet set) {
+  std::string out;
+  for (const auto& name : set.names()) {
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out.empty() ? "no capability" : out;
+}
+
 void print_privileges() {
   auto held = read_thread_privileges();
   for (const auto& need : sensor_capability_needs()) {
     const bool has = held && held->effective.has(need.capability);
-    line(capability_name(need.capability) + (need.kept ? " (kept)" : " (start-up only)"), has, need.why);
+    line(capability_name(need.capability) + " (" + std::string(to_string(need.holder)) + ")", has, need.why);
   }
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::_exit(drop_privileges(sensor_kept_capabilities()) ? 0 : 1);
-  }
-  int status = 0;
-  const bool dropped =
-      child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  std::string kept;
-  for (const auto& name : sensor_kept_capabilities().names()) {
-    kept += (kept.empty() ? "" : ", ") + name;
-  }
-  line("drop to " + kept + " with no_new_privs", dropped,
-       dropped ? "works here" : "failed: privsentry run would refuse to start");
+  const bool sensor = drop_works(sensor_kept_capabilities());
+  line("sensor: drop to " + names_or_none(sensor_kept_capabilities()) + " with no_new_privs", sensor,
+       sensor ? "works here" : "failed: privsentry run would refuse to start");
+  const bool helper = drop_works(device_helper_capabilities());
+  line("device helper: drop to " + names_or_none(device_helper_capabilities()) + " with no_new_privs", helper,
+       helper ? "works here" : "failed: cgroup v2 device programs would read as unknown");
 }
 
 }  // namespace

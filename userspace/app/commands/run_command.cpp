@@ -18,6 +18,7 @@
 #include "enrich/docker_watcher.hpp"
 #include "kernel/bpf_cgroup_registry.hpp"
 #include "kernel/bpf_loader.hpp"
+#include "kernel/device_program_broker.hpp"
 #include "kernel/proc_scanner.hpp"
 #include "kernel/ringbuf_source.hpp"
 #include "metrics/metrics_server.hpp"
@@ -219,6 +220,27 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   // every process's namespaces, the last thing that needs CAP_SYS_PTRACE.
   const ProcScanner scanner("/proc", context.facts, context.tracked);
   const auto scanned = scanner.scan(clock.boot_now_ns());
+  // Reading a cgroup v2 device program needs CAP_SYS_ADMIN: a helper process
+  // keeps it (and nothing else the sensor had), forked now while the sensor
+  // is single-threaded. Without it such programs read as unknown.
+  std::unique_ptr<DeviceProgramBroker> device_programs;
+  nlohmann::json device_helper = "off: cgroup2 is not mounted";
+  if (context.layout.unified() != nullptr) {
+    const auto before = read_thread_privileges();
+    auto broker = DeviceProgramBroker::start([]() -> std::optional<Error> {
+      auto dropped = drop_privileges(device_helper_capabilities());
+      return dropped ? std::nullopt : std::optional<Error>(dropped.error());
+    });
+    if (broker) {
+      device_programs = std::move(*broker);
+      const CapabilitySet held = before ? device_helper_capabilities() & before->permitted : CapabilitySet{};
+      device_helper = {{"pid", device_programs->pid()}, {"capabilities", held.names()}};
+      spdlog::info("device-program helper: pid {}, keeps {}", device_programs->pid(), join_names(held));
+    } else {
+      device_helper = {{"error", broker.error().message}};
+      spdlog::warn("cgroup v2 device programs cannot be evaluated: {}", broker.error().message);
+    }
+  }
   // From here on the sensor reads what attackers control; it does so with
   // the capabilities it still needs and nothing else. No thread runs yet,
   // and every thread started below inherits the reduced credentials.
@@ -234,7 +256,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     return 2;
   }
   BpfCgroupRegistry registry(loader.container_cgroups_fd(), loader.generations_fd());
-  CgroupDeviceInspector cgroup_devices(context.layout, "/proc");
+  CgroupDeviceInspector cgroup_devices(context.layout, "/proc", device_programs.get());
   OutputFanout outputs(NativeJsonEncoder(context.facts.hostname), std::move(*workers));
   std::optional<Recorder> recorder;
   std::optional<RecordingDeviceInspector> recording_devices;
@@ -334,7 +356,8 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
        {"privileges",
         {{"capabilities", privileges->effective.names()},
          {"bounding", privileges->bounding.names()},
-         {"no_new_privs", privileges->no_new_privs}}}},
+         {"no_new_privs", privileges->no_new_privs},
+         {"device_helper", device_helper}}}},
       {}});
 
   for (const auto& process : scanned) {
