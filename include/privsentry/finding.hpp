@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "privsentry/clock.hpp"
+#include "privsentry/oci_bundle.hpp"
 
 namespace privsentry {
 
@@ -26,6 +27,7 @@ struct ContainerSnapshot {
   std::string oci_runtime;
   std::map<std::string, std::string> labels;
   bool labels_truncated = false;
+  KubernetesMeta kubernetes;  // from a CRI bundle's annotations
 };
 
 // Rule ids, stable: consumers route and suppress by them.

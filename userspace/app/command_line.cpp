@@ -28,6 +28,16 @@ void add_common(CLI::App& command, CommonOptions& common, std::string& config) {
       .add_option("--cgroup-hierarchy", common.cgroup_hierarchy,
                   "Hierarchy that names a task's cgroup: auto, unified, or a v1 controller such as devices")
       ->capture_default_str();
+  command
+      .add_option("--containerd-state", common.containerd_state,
+                  "containerd's task state directory, where its bundles are; repeatable (default: "
+                  "/run/containerd/io.containerd.runtime.v2.task)")
+      ->type_name("DIR");
+  command
+      .add_option("--containers-storage", common.containers_storage,
+                  "CRI-O's and podman's overlay-containers directory; repeatable (default: "
+                  "/run/containers/storage/overlay-containers)")
+      ->type_name("DIR");
   command.add_option("--log-level", common.log_level, "trace, debug, info, warn, error, critical or off (stderr)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();

@@ -126,6 +126,26 @@ Expected<bool> load_config_file(const std::filesystem::path& path, ConfigValues&
       return true;
     };
   };
+  // A path or a list of paths.
+  auto texts_into = [&ctx](std::vector<std::string>& target) {
+    return [&target, &ctx](const std::string& key, const YAML::Node& node) -> Expected<bool> {
+      std::vector<std::string> paths;
+      if (node.IsScalar()) {
+        paths.push_back(node.as<std::string>());
+      } else if (node.IsSequence()) {
+        for (const auto& item : node) {
+          if (!item.IsScalar()) {
+            return ctx.error(item, key, "each entry is a path");
+          }
+          paths.push_back(item.as<std::string>());
+        }
+      } else {
+        return ctx.error(node, key, "expected a path or a list of paths");
+      }
+      target = std::move(paths);
+      return true;
+    };
+  };
   auto one_of = [](std::set<std::string> allowed) {
     return [allowed](const std::string& value) -> std::optional<std::string> {
       if (allowed.contains(value)) {
@@ -194,6 +214,8 @@ Expected<bool> load_config_file(const std::filesystem::path& path, ConfigValues&
          run.outputs = std::move(uris);
          return true;
        }},
+      {"containerd-state", texts_into(run.common.containerd_state)},
+      {"containers-storage", texts_into(run.common.containers_storage)},
       {"spool-dir", text_into(run.spool_dir)},
       {"state-dir", text_into(run.state_dir)},
       {"spool-max-mib", number_into(run.spool_max_mib, 1, 1U << 20U)},

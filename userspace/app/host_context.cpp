@@ -53,4 +53,15 @@ bool configure_logging(const std::string& level) {
   return true;
 }
 
+OciBundleLocator::Roots bundle_roots(const CommonOptions& options) {
+  auto roots = OciBundleLocator::default_roots();
+  if (!options.containerd_state.empty()) {
+    roots.containerd.assign(options.containerd_state.begin(), options.containerd_state.end());
+  }
+  if (!options.containers_storage.empty()) {
+    roots.containers_storage.assign(options.containers_storage.begin(), options.containers_storage.end());
+  }
+  return roots;
+}
+
 }  // namespace privsentry

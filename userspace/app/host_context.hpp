@@ -1,7 +1,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "enrich/oci_bundle_locator.hpp"
 #include "state/cgroup_layout.hpp"
 #include "state/host_facts.hpp"
 #include "util/expected.hpp"
@@ -15,6 +17,10 @@ struct CommonOptions {
   std::string hostname;
   std::string cgroup_hierarchy = "auto";
   std::string log_level = "info";
+  // Where containerd keeps its tasks' bundles, and CRI-O and podman theirs
+  // (containers/storage); empty: the runtimes' defaults.
+  std::vector<std::string> containerd_state;
+  std::vector<std::string> containers_storage;
 };
 
 // What a command needs to know about the host before it starts.
@@ -26,6 +32,9 @@ struct HostContext {
 };
 
 Expected<HostContext> load_host_context(const CommonOptions& options);
+
+// The bundle directories the options name, or the runtimes' defaults.
+OciBundleLocator::Roots bundle_roots(const CommonOptions& options);
 
 // Applies --log-level to spdlog (stderr).
 bool configure_logging(const std::string& level);

@@ -89,7 +89,8 @@ void Sensor::on_change(StateChange change, const KernelEvent* event) {
     case StateChange::Kind::kCapabilityUse:
       if (change.became_active) {
         // The runtime has finished: the device cgroup is now what the
-        // container runs with.
+        // container runs with, and its bundle is written.
+        attach_bundle(*change.container);
         check_devices(*change.container);
       }
       try_report(*change.container, false);
@@ -177,6 +178,40 @@ void Sensor::check_devices(Container& container) {
   }
   container.devices = std::move(verdict);
   container.devices_checked_boot_ns = clock_.boot_now_ns();
+}
+
+void Sensor::attach_bundle(Container& container) {
+  if (bundles_ == nullptr || container.bundle_checked || container.ref.runtime == ContainerRuntime::kDocker) {
+    return;
+  }
+  container.bundle_checked = true;
+  const std::uint32_t pid = container.processes.empty() ? 0 : container.processes.begin()->first;
+  auto found = bundles_->find(container.ref, pid);
+  if (!found) {
+    return;
+  }
+  if (!*found) {
+    container.bundle_error = found->error().message;
+    spdlog::warn("container {}: its bundle cannot be read: {}", short_id(container),
+                 escape_for_terminal(container.bundle_error, 300));
+    return;
+  }
+  auto& bundle = found->value();
+  if (container.ref.runtime == ContainerRuntime::kUnmanaged) {
+    // A runtime that names its cgroups its own way (ctr: /<namespace>/<id>)
+    // was taken for a hand-made container until its bundle said otherwise.
+    container.ref.runtime = bundle.engine == "containerd" ? ContainerRuntime::kContainerd
+                            : bundle.engine == "cri-o"    ? ContainerRuntime::kCrio
+                                                          : ContainerRuntime::kPodman;
+    container.ref.id = bundle.id;
+    if (!bundle.cgroups_path.empty() && bundle.cgroups_path.front() == '/') {
+      container.ref.cgroup_path = bundle.cgroups_path;
+    }
+  }
+  if (container.ref.pod_uid.empty()) {
+    container.ref.pod_uid = bundle.kubernetes.pod_uid;
+  }
+  container.bundle = std::move(bundle);
 }
 
 void Sensor::try_report(Container& container, bool force) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "decode/event_decoder.hpp"
+#include "enrich/bundle_source.hpp"
 #include "enrich/container_metadata_source.hpp"
 #include "enrich/device_inspector.hpp"
 #include "pipeline/finding_ledger.hpp"
@@ -70,6 +71,8 @@ class Sensor {
   void set_observer(SensorObserver* observer) { observer_ = observer; }
   // Where delivered finding ids outlive the process; null for none.
   void set_ledger(FindingLedger* ledger) { ledger_ = ledger; }
+  // Where containers that Docker does not manage find their bundles.
+  void set_bundle_source(BundleSource* bundles) { bundles_ = bundles; }
   [[nodiscard]] const Clock& clock() const { return clock_; }
   [[nodiscard]] const HostFacts& facts() const { return state_.facts(); }
 
@@ -84,6 +87,7 @@ class Sensor {
   void on_container_seen(Container& container);
   void try_report(Container& container, bool force);
   void check_devices(Container& container);
+  void attach_bundle(Container& container);
   void apply_docker(Container& container, const DockerContainerInfo& info);
   void request_inspect(Container& container);
   void retry_inspect(Container& container, std::uint64_t now_ns);
@@ -102,6 +106,7 @@ class Sensor {
   SensorStats stats_;
   SensorObserver* observer_ = nullptr;
   FindingLedger* ledger_ = nullptr;
+  BundleSource* bundles_ = nullptr;
 
   bool docker_connected_ = false;
   bool docker_state_reported_ = false;

@@ -123,12 +123,46 @@ json device_evidence(const DeviceVerdict& devices) {
   return out;
 }
 
+json bundle_evidence(const OciBundle& bundle) {
+  json out;
+  out["engine"] = bundle.engine;
+  out["namespace"] = bundle.namespace_;
+  out["id"] = bundle.id;
+  out["config"] = bundle.config_path;
+  out["privileged"] = bundle.privileged;
+  out["cgroups_path"] = bundle.cgroups_path;
+  out["bounding"] = bundle.bounding.hex();
+  out["capabilities"] = bundle.bounding.names();
+  if (!bundle.capability_names_unknown.empty()) {
+    out["capabilities_unknown"] = bundle.capability_names_unknown;
+  }
+  out["all_devices_allowed"] = bundle.all_devices_allowed;
+  out["device_rules"] = bundle.device_rules;
+  out["host_devices"] = bundle.host_devices;
+  out["masked_paths"] = bundle.masked_paths;
+  out["readonly_paths"] = bundle.readonly_paths.size();
+  return out;
+}
+
 ContainerSnapshot snapshot_of(const Container& container) {
   ContainerSnapshot snapshot;
   snapshot.id = container.ref.id;
   snapshot.runtime = std::string(to_string(container.ref.runtime));
   snapshot.cgroup = container.ref.cgroup_path;
   snapshot.pod_uid = container.ref.pod_uid;
+  if (container.bundle) {
+    const auto& bundle = *container.bundle;
+    if (!bundle.kubernetes.container_name.empty()) {
+      snapshot.name = bundle.kubernetes.container_name;
+    }
+    if (!bundle.image.empty()) {
+      snapshot.image = bundle.image;
+    }
+    snapshot.kubernetes = bundle.kubernetes;
+    if (snapshot.pod_uid.empty()) {
+      snapshot.pod_uid = bundle.kubernetes.pod_uid;
+    }
+  }
   if (container.docker) {
     const auto& info = *container.docker;
     snapshot.name = info.name;

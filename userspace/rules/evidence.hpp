@@ -13,6 +13,7 @@ namespace privsentry {
 nlohmann::json docker_evidence(const Container& container);
 nlohmann::json capability_evidence(const ProcessInfo& process, const HostFacts& facts);
 nlohmann::json device_evidence(const DeviceVerdict& devices);
+nlohmann::json bundle_evidence(const OciBundle& bundle);
 
 // The capability evidence of the container's most privileged known process.
 nlohmann::json container_capability_evidence(const Container& container, const HostFacts& facts);

@@ -29,16 +29,26 @@ std::string display_name(const Container& container) {
   if (container.docker && !container.docker->name.empty()) {
     return container.docker->name;
   }
+  if (container.bundle && !container.bundle->kubernetes.container_name.empty()) {
+    return container.bundle->kubernetes.container_name;
+  }
+  if (container.bundle) {
+    return container.bundle->id.substr(0, 64);
+  }
   return container.ref.id.substr(0, 12);
 }
 
 bool declared_privileged(const Container& container) {
-  return container.docker_status == DockerStatus::kKnown && container.docker && container.docker->privileged;
+  return (container.docker_status == DockerStatus::kKnown && container.docker && container.docker->privileged) ||
+         (container.bundle && container.bundle->privileged);
 }
 
 // Whether the engine's answer lets us say privilege is undeclared: it said
 // "not privileged", it does not know the container, or no engine manages it.
 bool engine_disowns(const Container& container) {
+  if (container.bundle) {
+    return !container.bundle->privileged;
+  }
   switch (container.docker_status) {
     case DockerStatus::kKnown:
       return !declared_privileged(container);
@@ -70,6 +80,11 @@ Finding RuleEngine::make(const Container& container, std::string_view rule, std:
   finding.evidence["docker"] = docker_evidence(container);
   finding.evidence["capabilities"] = container_capability_evidence(container, facts_);
   finding.evidence["devices"] = device_evidence(container.devices);
+  if (container.bundle) {
+    finding.evidence["oci"] = bundle_evidence(*container.bundle);
+  } else if (!container.bundle_error.empty()) {
+    finding.evidence["oci"] = {{"error", container.bundle_error}};
+  }
   return finding;
 }
 
@@ -108,9 +123,14 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
   const std::string name = display_name(container);
 
   if (privileged && pending(kPrivileged)) {
+    const bool by_docker = container.docker && container.docker->privileged;
     raise(make(container, kRulePrivilegedContainer, "", Severity::kHigh, "Container runs in privileged mode",
-               "Docker declares container " + name +
-                   " privileged (HostConfig.Privileged=true): every capability and every device (CIS Docker 5.4)",
+               by_docker ? "Docker declares container " + name +
+                               " privileged (HostConfig.Privileged=true): every capability and every device (CIS "
+                               "Docker 5.4)"
+                         : container.bundle->engine + " declares container " + name +
+                               " privileged (OCI spec: every capability, every device, no masked paths; CIS Docker "
+                               "5.4)",
                now),
           kPrivileged);
   }
@@ -144,7 +164,8 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
     std::string what = full && unrestricted ? "a full capability set and unrestricted devices"
                        : full               ? "a full capability set"
                                             : "unrestricted devices";
-    std::string engine = container.docker_status == DockerStatus::kKnown      ? "Docker says it is not privileged"
+    std::string engine = container.bundle ? container.bundle->engine + " does not declare it privileged"
+                         : container.docker_status == DockerStatus::kKnown    ? "Docker says it is not privileged"
                          : container.docker_status == DockerStatus::kNotFound ? "Docker does not know it"
                                                                               : "no engine declares it";
     auto finding = make(container, kRuleUndeclaredPrivilege, "", Severity::kCritical,
@@ -205,6 +226,11 @@ json RuleEngine::posture(const Container& container) const {
                          {"bounding", container.bounding_union.hex()},
                          {"beyond_docker_defaults", verdict.beyond_defaults.names()}};
   out["devices"] = {{"state", to_string(container.devices.state)}, {"source", container.devices.source}};
+  if (container.bundle) {
+    out["engine"] = {{"name", container.bundle->engine},
+                     {"namespace", container.bundle->namespace_},
+                     {"privileged", container.bundle->privileged}};
+  }
   return out;
 }
 

@@ -30,6 +30,13 @@ json container_json(const ContainerSnapshot& container) {
   if (!container.pod_uid.empty()) {
     out["pod_uid"] = container.pod_uid;
   }
+  if (!container.kubernetes.empty()) {
+    // Where a SIEM routes by: the pod's namespace first.
+    out["kubernetes"] = {{"namespace", container.kubernetes.pod_namespace},
+                         {"pod", container.kubernetes.pod_name},
+                         {"pod_uid", container.kubernetes.pod_uid},
+                         {"container", container.kubernetes.container_name}};
+  }
   out["labels"] = container.labels;
   if (container.labels_truncated) {
     out["labels_truncated"] = true;

@@ -10,6 +10,7 @@
 #include "privsentry/device_verdict.hpp"
 #include "privsentry/docker_info.hpp"
 #include "privsentry/kernel_event.hpp"
+#include "privsentry/oci_bundle.hpp"
 
 namespace privsentry {
 
@@ -77,6 +78,12 @@ struct Container {
   CapabilitySet used_in_user_namespace;  // granted in a child user namespace only
 
   DeviceVerdict devices;
+
+  // The OCI bundle of a container Docker does not manage (containerd, CRI-O,
+  // podman): what its engine declares. Looked up once, when it first runs.
+  std::optional<OciBundle> bundle;
+  std::string bundle_error;
+  bool bundle_checked = false;
   std::uint64_t devices_checked_boot_ns = 0;
 
   DockerStatus docker_status = DockerStatus::kNotApplicable;

@@ -110,6 +110,8 @@ int audit_command(const AuditOptions& options) {
     Sensor sensor(context->facts, context->tracked.hierarchy_id, registry,
                   context->docker_socket.empty() ? nullptr : &inspections, devices, sink, clock, sensor_options);
 
+    OciBundleLocator bundles(bundle_roots(options.common), context->facts.bounding, "/proc");
+    sensor.set_bundle_source(&bundles);
     const ProcScanner scanner("/proc", context->facts, context->tracked);
     for (const auto& process : scanner.scan(clock.boot_now_ns())) {
       sensor.handle_scanned(process.cgroups, process.process);

@@ -305,6 +305,8 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   if (feed) {
     sensor.set_observer(&*feed);
   }
+  OciBundleLocator bundles(bundle_roots(options.common), context.facts.bounding, "/proc");
+  sensor.set_bundle_source(&bundles);
   // Without its ledger the sensor still runs: sending a finding twice after
   // a restart is better than not watching the host.
   std::unique_ptr<FindingLedger> ledger;
