@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include "e2e/support/e2e_support.hpp"
 
@@ -143,7 +144,8 @@ TEST_F(ContainerdE2E, EveryCapabilityWithoutPrivilegedIsUndeclaredAndCarriesKube
   for (const auto& name : own_bounding_set().names()) {
     options.insert(options.end(), {"--cap-add", name});
   }
-  SensorProcess sensor({"--containerd-state", kState});
+  const auto record = std::filesystem::temp_directory_path() / (unique_name("ctr-record") + ".psr");
+  SensorProcess sensor({"--containerd-state", kState, "--record", record.string()});
   ASSERT_TRUE(sensor.wait_for([](const json& r) { return r["kind"] == "sensor-start"; })) << sensor.log();
   const auto id = run(unique_name("ctrcaps"), options);
   const auto undeclared = sensor.wait_for_finding(id, "undeclared-privilege");
@@ -162,6 +164,34 @@ TEST_F(ContainerdE2E, EveryCapabilityWithoutPrivilegedIsUndeclaredAndCarriesKube
   EXPECT_EQ((*undeclared)["container"]["pod_uid"], "0b7e5a1c-3f2d-4e8a-9c6b-2d1e0f4a5b6c");
   ASSERT_TRUE(sensor.wait_for_finding(id, "full-capability-set")) << sensor.log();
   EXPECT_EQ(audit_rules(id), (std::set<std::string>{"full-capability-set", "undeclared-privilege"}));
+
+  // The recording keeps the bundle's answer: replayed without containerd,
+  // the findings are the live ones, Kubernetes names and all.
+  EXPECT_EQ(sensor.stop(), 0);
+  std::vector<json> live;
+  for (const auto& r : sensor.records()) {
+    if (r["kind"] == "finding" && r["container"]["id"] == id) {
+      live.push_back(r);
+    }
+  }
+  const auto replay = run_command({PRIVSENTRY_BINARY, "replay", record.string()});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  std::vector<json> replayed;
+  std::istringstream lines(replay.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto r = json::parse(line, nullptr, false);
+    if (r.is_object() && r["kind"] == "finding" && r["container"]["id"] == id) {
+      replayed.push_back(r);
+    }
+  }
+  ASSERT_FALSE(live.empty());
+  ASSERT_EQ(replayed.size(), live.size()) << replay.out;
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(replayed[i]["id"], live[i]["id"]);
+    EXPECT_EQ(replayed[i]["container"], live[i]["container"]);
+    EXPECT_EQ(replayed[i]["evidence"]["oci"], live[i]["evidence"]["oci"]);
+  }
+  std::filesystem::remove(record);
 }
 
 }  // namespace

@@ -5,8 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "enrich/oci_spec_parser.hpp"
 #include "fakes/capturing_sink.hpp"
 #include "pipeline/replay_driver.hpp"
+#include "record/record_codec.hpp"
 #include "record/record_format.hpp"
 #include "record/record_reader.hpp"
 #include "record/record_writer.hpp"
@@ -158,6 +160,39 @@ TEST_F(RecordFileTest, RemovedOrAddedBlocksAreFound) {
   // Not a record at all.
   write_bytes("hello");
   EXPECT_FALSE(RecordReader(path_).header());
+}
+
+TEST(RecordCodec, BundleAnswersRoundTripFoundMissingAndBroken) {
+  auto bundle =
+      parse_oci_spec(test::fixture("oci/containerd_cri_privileged.json"), *parse_capability_hex("000001fffeffffff"));
+  ASSERT_TRUE(bundle);
+  bundle->engine = "containerd";
+  bundle->namespace_ = "k8s.io";
+  bundle->id = "abc";
+  ContainerRef ref;
+  ref.runtime = ContainerRuntime::kCri;
+  ref.id = "abc";
+  auto back = bundle_answer_from_json(bundle_answer_json(ref, 42, Expected<OciBundle>(*bundle)));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->ref.runtime, ContainerRuntime::kCri);
+  EXPECT_EQ(back->pid, 42U);
+  ASSERT_TRUE(back->bundle && *back->bundle);
+  const auto& got = back->bundle->value();
+  EXPECT_EQ(got.privileged, bundle->privileged);
+  EXPECT_EQ(got.bounding, bundle->bounding);
+  EXPECT_EQ(got.device_rules, bundle->device_rules);
+  EXPECT_EQ(got.host_devices, bundle->host_devices);
+  EXPECT_EQ(got.kubernetes.pod_namespace, "kube-system");
+  EXPECT_EQ(got.kubernetes.container_name, "node-agent");
+  EXPECT_EQ(got.namespace_, "k8s.io");
+
+  back = bundle_answer_from_json(bundle_answer_json(ref, 0, std::nullopt));
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(back->bundle);
+  back = bundle_answer_from_json(bundle_answer_json(ref, 0, Expected<OciBundle>(Error{"unreadable"})));
+  ASSERT_TRUE(back && back->bundle);
+  EXPECT_EQ(back->bundle->error().message, "unreadable");
+  EXPECT_FALSE(bundle_answer_from_json(nlohmann::json::array()));
 }
 
 TEST(RecordedSessionReplay, TheRulesJudgeAgainAsTheyDidLive) {

@@ -4,6 +4,7 @@
 
 #include "privsentry/clock.hpp"
 #include "record/record_codec.hpp"
+#include "util/text.hpp"
 
 namespace privsentry {
 
@@ -30,6 +31,30 @@ class ReplayDriver::ReplayDevices final : public DeviceInspector {
     DeviceVerdict unknown;
     unknown.detail = "not in the recording";
     return unknown;
+  }
+
+ private:
+  ReplayDriver& driver_;
+};
+
+// Bundles as recorded, in the order they were looked up.
+class ReplayDriver::ReplayBundles final : public BundleSource {
+ public:
+  explicit ReplayBundles(ReplayDriver& driver) : driver_(driver) {}
+  std::optional<Expected<OciBundle>> find(const ContainerRef& ref, std::uint32_t /*pid*/) override {
+    auto entry = driver_.take_answer(EntryKind::kBundle);
+    if (!entry) {
+      return std::nullopt;
+    }
+    auto answer = bundle_answer_from_json(nlohmann::json::parse(entry->data, nullptr, false));
+    if (!answer) {
+      return std::nullopt;
+    }
+    if (answer->ref.id != ref.id) {
+      spdlog::warn("replay: bundle answer for {} used for a question about {}", escape_for_terminal(answer->ref.id),
+                   escape_for_terminal(ref.id));
+    }
+    return answer->bundle;
   }
 
  private:
@@ -63,6 +88,7 @@ ReplayDriver::ReplayDriver(const std::filesystem::path& path, const SinkFactory&
     : reader_(path),
       clock_(std::make_unique<ReplayClock>()),
       devices_(std::make_unique<ReplayDevices>(*this)),
+      bundles_(std::make_unique<ReplayBundles>(*this)),
       inert_(std::make_unique<Inert>()) {
   if (!reader_.header()) {
     return;
@@ -79,6 +105,7 @@ ReplayDriver::ReplayDriver(const std::filesystem::path& path, const SinkFactory&
   Sink& sink = make_sink(facts, *clock_);
   sensor_ = std::make_unique<Sensor>(facts, header.value("tracked_hierarchy_id", 0U), *inert_,
                                      docker ? inert_.get() : nullptr, *devices_, sink, *clock_, options);
+  sensor_->set_bundle_source(bundles_.get());
 }
 
 ReplayDriver::~ReplayDriver() = default;
@@ -105,7 +132,7 @@ std::optional<std::int64_t> ReplayDriver::next_time_ns() {
   return ahead_.front().wall_ns;
 }
 
-std::optional<DeviceVerdict> ReplayDriver::next_device_verdict(const DeviceQuery& query) {
+std::optional<RecordEntry> ReplayDriver::take_answer(EntryKind kind) {
   // The answer was recorded right after the entry that caused the question;
   // look a little way ahead for it.
   constexpr std::size_t kLookahead = 4096;
@@ -117,11 +144,23 @@ std::optional<DeviceVerdict> ReplayDriver::next_device_verdict(const DeviceQuery
       }
       ahead_.push_back(std::move(*entry));
     }
-    if (ahead_[i].kind != EntryKind::kDevice) {
+    if (ahead_[i].kind != kind) {
       continue;
     }
-    auto answer = device_answer_from_json(nlohmann::json::parse(ahead_[i].data, nullptr, false));
+    auto entry = std::move(ahead_[i]);
     ahead_.erase(ahead_.begin() + static_cast<std::ptrdiff_t>(i));
+    return entry;
+  }
+  return std::nullopt;
+}
+
+std::optional<DeviceVerdict> ReplayDriver::next_device_verdict(const DeviceQuery& query) {
+  auto entry = take_answer(EntryKind::kDevice);
+  if (!entry) {
+    return std::nullopt;
+  }
+  {
+    auto answer = device_answer_from_json(nlohmann::json::parse(entry->data, nullptr, false));
     if (!answer) {
       return std::nullopt;
     }
@@ -172,6 +211,7 @@ bool ReplayDriver::step() {
       sensor_->tick();
       break;
     case EntryKind::kDevice:  // taken by the question it answers
+    case EntryKind::kBundle:
     case EntryKind::kOutput:  // decided again, not copied
       break;
   }

@@ -49,15 +49,19 @@ class ReplayDriver {
  private:
   class ReplayClock;
   class ReplayDevices;
+  class ReplayBundles;
   class Inert;
 
   std::optional<RecordEntry> take();
   std::optional<DeviceVerdict> next_device_verdict(const DeviceQuery& query);
+  // The next entry of `kind` a little way ahead, taken out of the stream.
+  std::optional<RecordEntry> take_answer(EntryKind kind);
 
   RecordReader reader_;
   std::deque<RecordEntry> ahead_;
   std::unique_ptr<ReplayClock> clock_;
   std::unique_ptr<ReplayDevices> devices_;
+  std::unique_ptr<ReplayBundles> bundles_;
   std::unique_ptr<Inert> inert_;
   std::unique_ptr<Sensor> sensor_;
   std::int64_t position_ns_ = 0;

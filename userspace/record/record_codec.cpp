@@ -225,4 +225,82 @@ Expected<DeviceAnswer> device_answer_from_json(const json& j) {
   return answer;
 }
 
+json bundle_answer_json(const ContainerRef& ref, std::uint32_t pid, const std::optional<Expected<OciBundle>>& bundle) {
+  json out = {{"query", {{"runtime", static_cast<int>(ref.runtime)}, {"id", ref.id}, {"pid", pid}}}};
+  if (!bundle) {
+    out["found"] = false;
+    return out;
+  }
+  out["found"] = true;
+  if (!*bundle) {
+    out["error"] = bundle->error().message;
+    return out;
+  }
+  const auto& b = bundle->value();
+  out["bundle"] = {{"engine", b.engine},
+                   {"namespace", b.namespace_},
+                   {"id", b.id},
+                   {"config_path", b.config_path},
+                   {"cgroups_path", b.cgroups_path},
+                   {"image", b.image},
+                   {"privileged", b.privileged},
+                   {"bounding", b.bounding.bits()},
+                   {"capability_names_unknown", b.capability_names_unknown},
+                   {"all_devices_allowed", b.all_devices_allowed},
+                   {"device_rules", b.device_rules},
+                   {"host_devices", b.host_devices},
+                   {"masked_paths", b.masked_paths},
+                   {"readonly_paths", b.readonly_paths},
+                   {"kubernetes",
+                    {{"pod_name", b.kubernetes.pod_name},
+                     {"pod_namespace", b.kubernetes.pod_namespace},
+                     {"pod_uid", b.kubernetes.pod_uid},
+                     {"container_name", b.kubernetes.container_name}}}};
+  return out;
+}
+
+Expected<BundleAnswer> bundle_answer_from_json(const json& j) {
+  if (!j.is_object() || !j.contains("found")) {
+    return Error{"a bundle entry without an answer"};
+  }
+  BundleAnswer answer;
+  const auto& q = j.value("query", json::object());
+  const int runtime = get_or<int>(q, "runtime", static_cast<int>(ContainerRuntime::kUnmanaged));
+  answer.ref.runtime = runtime >= 0 && runtime <= static_cast<int>(ContainerRuntime::kUnmanaged)
+                           ? static_cast<ContainerRuntime>(runtime)
+                           : ContainerRuntime::kUnmanaged;
+  answer.ref.id = get_or<std::string>(q, "id", "");
+  answer.pid = get_or<std::uint32_t>(q, "pid", 0);
+  if (!get_or<bool>(j, "found", false)) {
+    return answer;
+  }
+  if (j.contains("error")) {
+    answer.bundle = Expected<OciBundle>(Error{get_or<std::string>(j, "error", "")});
+    return answer;
+  }
+  const auto& b = j.value("bundle", json::object());
+  OciBundle bundle;
+  bundle.engine = get_or<std::string>(b, "engine", "");
+  bundle.namespace_ = get_or<std::string>(b, "namespace", "");
+  bundle.id = get_or<std::string>(b, "id", "");
+  bundle.config_path = get_or<std::string>(b, "config_path", "");
+  bundle.cgroups_path = get_or<std::string>(b, "cgroups_path", "");
+  bundle.image = get_or<std::string>(b, "image", "");
+  bundle.privileged = get_or<bool>(b, "privileged", false);
+  bundle.bounding = CapabilitySet(get_or<std::uint64_t>(b, "bounding", 0));
+  bundle.capability_names_unknown = get_or<std::vector<std::string>>(b, "capability_names_unknown", {});
+  bundle.all_devices_allowed = get_or<bool>(b, "all_devices_allowed", false);
+  bundle.device_rules = get_or<std::vector<std::string>>(b, "device_rules", {});
+  bundle.host_devices = get_or<std::size_t>(b, "host_devices", 0);
+  bundle.masked_paths = get_or<std::vector<std::string>>(b, "masked_paths", {});
+  bundle.readonly_paths = get_or<std::vector<std::string>>(b, "readonly_paths", {});
+  const auto& k = b.value("kubernetes", json::object());
+  bundle.kubernetes.pod_name = get_or<std::string>(k, "pod_name", "");
+  bundle.kubernetes.pod_namespace = get_or<std::string>(k, "pod_namespace", "");
+  bundle.kubernetes.pod_uid = get_or<std::string>(k, "pod_uid", "");
+  bundle.kubernetes.container_name = get_or<std::string>(k, "container_name", "");
+  answer.bundle = Expected<OciBundle>(std::move(bundle));
+  return answer;
+}
+
 }  // namespace privsentry

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enrich/bundle_source.hpp"
 #include "enrich/container_metadata_source.hpp"
 #include "enrich/device_inspector.hpp"
 #include "privsentry/kernel_event.hpp"
@@ -23,5 +24,15 @@ struct DeviceAnswer {
 };
 nlohmann::json device_answer_json(const DeviceQuery& query, const DeviceVerdict& verdict);
 Expected<DeviceAnswer> device_answer_from_json(const nlohmann::json& json);
+
+// A bundle lookup: nullopt when no runtime knew the container.
+struct BundleAnswer {
+  ContainerRef ref;
+  std::uint32_t pid = 0;
+  std::optional<Expected<OciBundle>> bundle;
+};
+nlohmann::json bundle_answer_json(const ContainerRef& ref, std::uint32_t pid,
+                                  const std::optional<Expected<OciBundle>>& bundle);
+Expected<BundleAnswer> bundle_answer_from_json(const nlohmann::json& json);
 
 }  // namespace privsentry

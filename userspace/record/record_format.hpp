@@ -42,6 +42,7 @@ enum class EntryKind : std::uint8_t {
   kScan = 4,    // a process found by the start-up scan (JSON)
   kDevice = 5,  // a device cgroup verdict the sensor read (JSON)
   kTick = 6,    // the event loop's periodic tick
+  kBundle = 7,  // an OCI bundle lookup and its answer (JSON)
 };
 
 using Sha256 = std::array<unsigned char, 32>;

@@ -48,6 +48,8 @@ std::string_view to_string(EntryKind kind) {
       return "device";
     case EntryKind::kTick:
       return "tick";
+    case EntryKind::kBundle:
+      return "bundle";
   }
   return "unknown";
 }

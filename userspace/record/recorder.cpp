@@ -23,6 +23,10 @@ void Recorder::device(const DeviceQuery& query, const DeviceVerdict& verdict) {
   writer_.append(EntryKind::kDevice, now_ns(), dump_safe(device_answer_json(query, verdict)));
 }
 
+void Recorder::bundle(const ContainerRef& ref, std::uint32_t pid, const std::optional<Expected<OciBundle>>& answer) {
+  writer_.append(EntryKind::kBundle, now_ns(), dump_safe(bundle_answer_json(ref, pid, answer)));
+}
+
 void Recorder::tick() { writer_.append(EntryKind::kTick, now_ns(), std::string()); }
 
 void Recorder::output(const nlohmann::json& native) { writer_.append(EntryKind::kOutput, now_ns(), dump_safe(native)); }
@@ -31,6 +35,12 @@ DeviceVerdict RecordingDeviceInspector::inspect(const DeviceQuery& query) {
   auto verdict = inner_.inspect(query);
   recorder_.device(query, verdict);
   return verdict;
+}
+
+std::optional<Expected<OciBundle>> RecordingBundleSource::find(const ContainerRef& ref, std::uint32_t pid) {
+  auto answer = inner_.find(ref, pid);
+  recorder_.bundle(ref, pid, answer);
+  return answer;
 }
 
 void RecordingSink::write(const OutputRecord& record) {

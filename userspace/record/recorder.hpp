@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "enrich/bundle_source.hpp"
 #include "enrich/container_metadata_source.hpp"
 #include "enrich/device_inspector.hpp"
 #include "privsentry/clock.hpp"
@@ -27,6 +28,7 @@ class Recorder {
   void docker(const DockerUpdate& update);
   void scan(const ScannedProcess& scanned);
   void device(const DeviceQuery& query, const DeviceVerdict& verdict);
+  void bundle(const ContainerRef& ref, std::uint32_t pid, const std::optional<Expected<OciBundle>>& answer);
   void tick();
   void output(const nlohmann::json& native);
   void flush() { writer_.flush(); }
@@ -48,6 +50,17 @@ class RecordingDeviceInspector final : public DeviceInspector {
 
  private:
   DeviceInspector& inner_;
+  Recorder& recorder_;
+};
+
+// Finds bundles with the real source and records each answer.
+class RecordingBundleSource final : public BundleSource {
+ public:
+  RecordingBundleSource(BundleSource& inner, Recorder& recorder) : inner_(inner), recorder_(recorder) {}
+  std::optional<Expected<OciBundle>> find(const ContainerRef& ref, std::uint32_t pid) override;
+
+ private:
+  BundleSource& inner_;
   Recorder& recorder_;
 };
 

@@ -306,7 +306,11 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     sensor.set_observer(&*feed);
   }
   OciBundleLocator bundles(bundle_roots(options.common), context.facts.bounding, "/proc");
-  sensor.set_bundle_source(&bundles);
+  std::optional<RecordingBundleSource> recording_bundles;
+  if (recorder) {
+    recording_bundles.emplace(bundles, *recorder);
+  }
+  sensor.set_bundle_source(recording_bundles ? static_cast<BundleSource*>(&*recording_bundles) : &bundles);
   // Without its ledger the sensor still runs: sending a finding twice after
   // a restart is better than not watching the host.
   std::unique_ptr<FindingLedger> ledger;
