@@ -11,8 +11,8 @@ packages=(
   libgtest-dev libgmock-dev clang-format libclang-rt-14-dev rsyslog rsyslog-openssl openssl iproute2 tmux
   # benchmarks (bench/run.sh): Google Benchmark, and bpftrace to compare with
   libbenchmark-dev bpftrace
-  # the test Docker engine and its image (scripts/test-env.sh)
-  docker.io runc containerd busybox-static jq file util-linux procps ca-certificates
+  # the test Docker engine and its image (scripts/test-env.sh); containerd's ctr and podman for the other runtimes
+  docker.io runc containerd busybox-static jq file util-linux procps ca-certificates podman
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -34,6 +34,11 @@ TEST_F(ConfigFileTest, EveryFlagHasAKey) {
 docker-host: unix:///run/docker.sock
 no-docker: false
 hostname: node-7
+engine: podman
+containerd-state: /run/k3s/containerd/io.containerd.runtime.v2.task
+containers-storage:
+  - /run/containers/storage/overlay-containers
+  - /var/lib/containers/storage/overlay-containers
 cgroup-hierarchy: devices
 log-level: warn
 cap-tier: fentry
@@ -60,6 +65,9 @@ format: json
   const auto& run = values.run;
   EXPECT_EQ(run.common.docker_host, "unix:///run/docker.sock");
   EXPECT_EQ(run.common.hostname, "node-7");
+  EXPECT_EQ(run.common.engine, "podman");
+  EXPECT_EQ(run.common.containerd_state, std::vector<std::string>{"/run/k3s/containerd/io.containerd.runtime.v2.task"});
+  EXPECT_EQ(run.common.containers_storage.size(), 2U);
   EXPECT_EQ(run.common.cgroup_hierarchy, "devices");
   EXPECT_EQ(run.common.log_level, "warn");
   EXPECT_EQ(run.cap_tier, "fentry");

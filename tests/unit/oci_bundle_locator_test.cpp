@@ -77,11 +77,12 @@ TEST_F(OciBundleLocatorTest, CrioAndPodmanBundlesAreInContainersStorage) {
   EXPECT_EQ((*found)->engine, "cri-o");
   EXPECT_EQ((*found)->kubernetes.pod_namespace, "shop");
 
-  put("storage/" + kCrioId + "/userdata/config.json", fixture("oci/podman_privileged.json"));
-  process(51, "/machine.slice/libpod-" + kCrioId + ".scope");
+  const std::string podman_id = "334b6ba1732f2d259efe10659beca832557c04d11c721e7c7903e75785105a9f";
+  put("storage/" + podman_id + "/userdata/config.json", fixture("oci/podman_privileged.json"));
+  process(51, "/libpod_parent/libpod-" + podman_id);
   ContainerRef podman;
   podman.runtime = ContainerRuntime::kPodman;
-  podman.id = kCrioId;
+  podman.id = podman_id;
   found = locator().find(podman, 51);
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->engine, "podman");

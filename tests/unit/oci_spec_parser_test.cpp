@@ -66,10 +66,17 @@ TEST(OciSpec, CriAnnotationsOfContainerdAndCrioGiveTheKubernetesNames) {
   EXPECT_EQ(crio->kubernetes.pod_uid, "4c1b6f9e-2a7d-4d3b-8e5f-9a0c1d2e3f40");
   EXPECT_EQ(crio->image, "registry.example/nginx:1.25");
 
+  EXPECT_EQ(crio->engine, "cri-o");
+  EXPECT_TRUE(cri->engine.empty());  // containerd says so by where its bundle is
+
+  // Recorded from podman run --privileged here: podman writes some CRI-O
+  // annotations too, but names itself.
   const auto podman = sample("podman_privileged.json");
   ASSERT_TRUE(podman) << podman.error().message;
   EXPECT_TRUE(podman->privileged);
-  EXPECT_EQ(podman->image, "localhost/busybox:latest");
+  EXPECT_EQ(podman->engine, "podman");
+  EXPECT_EQ(podman->cgroups_path.rfind("/libpod_parent/libpod-", 0), 0U);
+  EXPECT_TRUE(podman->kubernetes.empty());
 }
 
 TEST(OciSpec, ADenyAfterAllowAllClosesItAndHostileTextIsKeptAsData) {

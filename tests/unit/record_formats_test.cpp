@@ -103,6 +103,24 @@ TEST(Cef, GoldenLine) {
             "cs5=docker cs6Label=mitreAttack cs6=T1611");
 }
 
+TEST(Formats, KubernetesNamesReachEveryFormatAsData) {
+  auto record = golden_finding();
+  record["container"]["kubernetes"] = {
+      {"namespace", "pay ments=x"}, {"pod", "api|7\n"}, {"pod_uid", "0b7e"}, {"container", "api"}};
+  record["container"]["pod_uid"] = "0b7e";
+  const auto cef = to_cef(record, "0.1.0");
+  EXPECT_NE(cef.find(R"(flexString1Label=k8sNamespace flexString1=pay ments\=x)"), std::string::npos) << cef;
+  EXPECT_NE(cef.find(R"(flexString2Label=k8sPod flexString2=api|7\n)"), std::string::npos)
+      << cef;  // a newline, escaped
+  const auto ocsf = to_ocsf(record, "0.1.0");
+  EXPECT_EQ(ocsf["container"]["orchestrator"], "Kubernetes");
+  EXPECT_EQ(ocsf["container"]["pod_uuid"], "0b7e");
+  EXPECT_EQ(ocsf["unmapped"]["privsentry"]["kubernetes"]["namespace"], "pay ments=x");
+  // Without a pod, nothing of the kind is invented.
+  EXPECT_EQ(to_cef(golden_finding(), "0.1.0").find("flexString"), std::string::npos);
+  EXPECT_FALSE(to_ocsf(golden_finding(), "0.1.0")["container"].contains("orchestrator"));
+}
+
 TEST(Cef, EscapingCannotForgeFieldsOrLines) {
   EXPECT_EQ(cef_escape_header("a|b\\c\nd"), "a\\|b\\\\c d");
   EXPECT_EQ(cef_escape_value("a=b\\c\nd\re"), "a\\=b\\\\c\\nd\\re");

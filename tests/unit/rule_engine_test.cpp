@@ -96,6 +96,43 @@ TEST(RuleEngine, HostBlockAndSensitiveDevicesAreNamedNotPrivileged) {
   EXPECT_EQ(findings[0].title, "Container may use sensitive devices");
 }
 
+TEST(RuleEngine, ABundleDeclaresForEnginesWithoutDockersFlag) {
+  const auto host = facts();
+  RuleEngine rules(host);
+  auto c = docker_container(false);
+  c.ref.runtime = ContainerRuntime::kContainerd;
+  c.ref.id = "web";
+  c.docker.reset();
+  c.docker_status = DockerStatus::kNotApplicable;
+  OciBundle bundle;
+  bundle.engine = "containerd";
+  bundle.namespace_ = "k8s.io";
+  bundle.id = "web";
+  bundle.privileged = true;
+  bundle.kubernetes.pod_namespace = "payments";
+  bundle.kubernetes.container_name = "api";
+  c.bundle = bundle;
+  c.full_capability_process = c.first_process;
+  auto findings = rules.evaluate(c, WallTime{});
+  EXPECT_EQ(rules_of(findings), (std::vector<std::string>{"privileged-container", "full-capability-set"}));
+  EXPECT_EQ(findings[0].summary.rfind("containerd declares container api privileged (OCI spec", 0), 0U)
+      << findings[0].summary;
+  EXPECT_EQ(findings[0].evidence["oci"]["namespace"], "k8s.io");
+  EXPECT_EQ(findings[0].container.kubernetes.pod_namespace, "payments");
+  EXPECT_EQ(rules.posture(c)["verdict"], "privileged");
+  EXPECT_EQ(rules.posture(c)["engine"]["name"], "containerd");
+
+  // The same kernel evidence with a bundle that does not declare it.
+  auto d = c;
+  d.bundle->privileged = false;
+  d.raised_rules = 0;
+  d.findings.clear();
+  findings = rules.evaluate(d, WallTime{});
+  EXPECT_EQ(rules_of(findings), (std::vector<std::string>{"full-capability-set", "undeclared-privilege"}));
+  EXPECT_NE(findings[1].summary.find("but containerd does not declare it privileged"), std::string::npos)
+      << findings[1].summary;
+}
+
 TEST(RuleEngine, CapabilityUseSeverityFollowsTheCapability) {
   const auto host = facts();
   RuleEngine rules(host);

@@ -23,6 +23,12 @@ void add_common(CLI::App& command, CommonOptions& common, std::string& config) {
                   "Docker Engine API socket as unix:///path (default: $DOCKER_HOST, then /var/run/docker.sock)")
       ->type_name("URI");
   command.add_flag("--no-docker", common.no_docker, "Do not ask Docker; judge on kernel evidence alone");
+  command
+      .add_option("--engine", common.engine,
+                  "What answers at --docker-host: docker, or podman (podman system service; its containers are "
+                  "the ones asked about)")
+      ->check(CLI::IsMember({"docker", "podman"}))
+      ->capture_default_str();
   command.add_option("--hostname", common.hostname, "Host name to put in records (default: the kernel's node name)");
   command
       .add_option("--cgroup-hierarchy", common.cgroup_hierarchy,

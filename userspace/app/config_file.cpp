@@ -171,6 +171,7 @@ Expected<bool> load_config_file(const std::filesystem::path& path, ConfigValues&
          return true;
        }},
       {"hostname", text_into(run.common.hostname)},
+      {"engine", text_into(run.common.engine, one_of({"docker", "podman"}))},
       {"cgroup-hierarchy", text_into(run.common.cgroup_hierarchy)},
       {"log-level",
        text_into(run.common.log_level, one_of({"trace", "debug", "info", "warn", "error", "critical", "off"}))},

@@ -64,4 +64,8 @@ OciBundleLocator::Roots bundle_roots(const CommonOptions& options) {
   return roots;
 }
 
+ContainerRuntime engine_runtime(const CommonOptions& options) {
+  return options.engine == "podman" ? ContainerRuntime::kPodman : ContainerRuntime::kDocker;
+}
+
 }  // namespace privsentry

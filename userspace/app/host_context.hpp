@@ -14,6 +14,7 @@ namespace privsentry {
 struct CommonOptions {
   std::string docker_host;  // DOCKER_HOST form; empty: the environment, then the default socket
   bool no_docker = false;
+  std::string engine = "docker";  // what answers at docker_host: docker, or podman's compatible API
   std::string hostname;
   std::string cgroup_hierarchy = "auto";
   std::string log_level = "info";
@@ -35,6 +36,9 @@ Expected<HostContext> load_host_context(const CommonOptions& options);
 
 // The bundle directories the options name, or the runtimes' defaults.
 OciBundleLocator::Roots bundle_roots(const CommonOptions& options);
+
+// The runtime whose containers the engine at docker_host knows.
+ContainerRuntime engine_runtime(const CommonOptions& options);
 
 // Applies --log-level to spdlog (stderr).
 bool configure_logging(const std::string& level);

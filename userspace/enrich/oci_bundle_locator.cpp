@@ -72,10 +72,6 @@ std::string id_from_component(std::string component) {
   return component;
 }
 
-bool any_annotation_prefix(const std::string& text, std::string_view prefix) {
-  return text.find(std::string("\"") + std::string(prefix)) != std::string::npos;
-}
-
 }  // namespace
 
 bool cgroups_path_matches(const std::string& cgroups_path, const std::string& path) {
@@ -98,7 +94,9 @@ bool cgroups_path_matches(const std::string& cgroups_path, const std::string& pa
 }
 
 OciBundleLocator::Roots OciBundleLocator::default_roots() {
-  return {{"/run/containerd/io.containerd.runtime.v2.task"}, {"/run/containers/storage/overlay-containers"}};
+  // CRI-O keeps bundles under its run root, podman (rootful) under its graph root.
+  return {{"/run/containerd/io.containerd.runtime.v2.task"},
+          {"/run/containers/storage/overlay-containers", "/var/lib/containers/storage/overlay-containers"}};
 }
 
 OciBundleLocator::OciBundleLocator(Roots roots, CapabilitySet host_bounding, std::filesystem::path proc)
@@ -170,11 +168,15 @@ std::optional<Expected<OciBundle>> OciBundleLocator::find(const ContainerRef& re
     bundle->id = id;
     bundle->namespace_ = candidate.namespace_;
     bundle->config_path = candidate.config.string();
-    bundle->engine = !candidate.engine.empty()                              ? candidate.engine
-                     : ref.runtime == ContainerRuntime::kCrio               ? "cri-o"
-                     : ref.runtime == ContainerRuntime::kPodman             ? "podman"
-                     : any_annotation_prefix(*text, "io.kubernetes.cri-o.") ? "cri-o"
-                                                                            : "podman";
+    // The spec's own annotations said who wrote it, if they could
+    // (io.container.manager for podman, which writes some CRI-O ones too).
+    if (!candidate.engine.empty()) {
+      bundle->engine = candidate.engine;
+    } else if (ref.runtime == ContainerRuntime::kCrio || ref.runtime == ContainerRuntime::kPodman) {
+      bundle->engine = ref.runtime == ContainerRuntime::kCrio ? "cri-o" : "podman";
+    } else if (bundle->engine.empty()) {
+      bundle->engine = "podman";
+    }
     return Expected<OciBundle>(std::move(*bundle));
   }
   return std::nullopt;

@@ -122,6 +122,17 @@ Expected<OciBundle> parse_oci_spec(std::string_view text, CapabilitySet host_bou
   bundle.image = annotation(annotations, {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName",
                                           "io.podman.annotations.image", "io.containerd.image.name"});
 
+  if (text_of(annotations, "io.container.manager") == "libpod") {
+    bundle.engine = "podman";
+  } else {
+    for (const auto& item : annotations.items()) {
+      if (item.key().starts_with("io.kubernetes.cri-o.")) {
+        bundle.engine = "cri-o";
+        break;
+      }
+    }
+  }
+
   const auto verdict = evaluate_capabilities(bundle.bounding, host_bounding);
   bundle.privileged = verdict.full && bundle.all_devices_allowed && bundle.masked_paths.empty();
   return bundle;

@@ -99,6 +99,8 @@ ReplayDriver::ReplayDriver(const std::filesystem::path& path, const SinkFactory&
   options.device_recheck = std::chrono::milliseconds(1000LL * header.value("device_recheck_s", 10));
   const bool docker = header.value("docker", std::string("disabled")) != "disabled";
   options.docker_disabled_reason = "Docker enrichment was off when this was recorded";
+  options.engine_runtime =
+      header.value("engine", std::string("docker")) == "podman" ? ContainerRuntime::kPodman : ContainerRuntime::kDocker;
   clock_->set(parse_rfc3339_ns(header.value("started", std::string())).value_or(0));
   position_ns_ = static_cast<std::int64_t>(clock_->boot_now_ns());
   const auto facts = host_facts_from_header(header);

@@ -27,7 +27,9 @@ Sensor::Sensor(HostFacts facts, std::uint32_t tracked_hierarchy, ContainerCgroup
       devices_(devices),
       sink_(sink),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  state_.set_engine_runtime(options_.engine_runtime);
+}
 
 void Sensor::emit(OutputRecord record) {
   // Every record leaves with an id, so receivers can drop the duplicates
@@ -141,7 +143,7 @@ void Sensor::retry_inspect(Container& container, std::uint64_t now_ns) {
   // A failed inspect while the engine answers (a timeout, an error status, a
   // bad answer) is asked again, backing off from 5 s to 5 min. After an
   // outage the engine's resync asks anyway.
-  if (metadata_ == nullptr || !docker_connected_ || container.ref.runtime != ContainerRuntime::kDocker ||
+  if (metadata_ == nullptr || !docker_connected_ || container.ref.runtime != options_.engine_runtime ||
       container.docker_status != DockerStatus::kUnavailable) {
     return;
   }

@@ -30,6 +30,8 @@ struct SensorOptions {
   std::chrono::milliseconds device_recheck{10000};
   // Why Docker is not asked, when metadata is null ("--no-docker").
   std::string docker_disabled_reason = "Docker enrichment is off";
+  // Whose containers the engine API knows (docker, or podman's socket).
+  ContainerRuntime engine_runtime = ContainerRuntime::kDocker;
 };
 
 struct SensorStats {

@@ -38,6 +38,11 @@ std::string display_name(const Container& container) {
   return container.ref.id.substr(0, 12);
 }
 
+// Who answered for the container through the Docker API.
+std::string api_engine(const Container& container) {
+  return container.ref.runtime == ContainerRuntime::kPodman ? "podman" : "Docker";
+}
+
 bool declared_privileged(const Container& container) {
   return (container.docker_status == DockerStatus::kKnown && container.docker && container.docker->privileged) ||
          (container.bundle && container.bundle->privileged);
@@ -125,7 +130,7 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
   if (privileged && pending(kPrivileged)) {
     const bool by_docker = container.docker && container.docker->privileged;
     raise(make(container, kRulePrivilegedContainer, "", Severity::kHigh, "Container runs in privileged mode",
-               by_docker ? "Docker declares container " + name +
+               by_docker ? api_engine(container) + " declares container " + name +
                                " privileged (HostConfig.Privileged=true): every capability and every device (CIS "
                                "Docker 5.4)"
                          : container.bundle->engine + " declares container " + name +
@@ -164,10 +169,11 @@ std::vector<Finding> RuleEngine::evaluate(Container& container, WallTime now) {
     std::string what = full && unrestricted ? "a full capability set and unrestricted devices"
                        : full               ? "a full capability set"
                                             : "unrestricted devices";
-    std::string engine = container.bundle ? container.bundle->engine + " does not declare it privileged"
-                         : container.docker_status == DockerStatus::kKnown    ? "Docker says it is not privileged"
-                         : container.docker_status == DockerStatus::kNotFound ? "Docker does not know it"
-                                                                              : "no engine declares it";
+    std::string engine =
+        container.bundle                                  ? container.bundle->engine + " does not declare it privileged"
+        : container.docker_status == DockerStatus::kKnown ? api_engine(container) + " says it is not privileged"
+        : container.docker_status == DockerStatus::kNotFound ? api_engine(container) + " does not know it"
+                                                             : "no engine declares it";
     auto finding = make(container, kRuleUndeclaredPrivilege, "", Severity::kCritical,
                         "Kernel sees privilege the container engine does not declare",
                         "Container " + name + " has " + what + ", but " + engine, now);

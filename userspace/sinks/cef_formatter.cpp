@@ -109,6 +109,14 @@ std::string to_cef(const json& native, const std::string& product_version) {
     add("cs5", field_string(container, "runtime"));
     add("cs6Label", "mitreAttack");
     add("cs6", "T1611");
+    // The pod's namespace and name, for routing; the six custom strings are taken.
+    const auto& kubernetes = field_object(container, "kubernetes");
+    if (!kubernetes.empty()) {
+      add("flexString1Label", "k8sNamespace");
+      add("flexString1", field_string(kubernetes, "namespace"));
+      add("flexString2Label", "k8sPod");
+      add("flexString2", field_string(kubernetes, "pod"));
+    }
     const auto& process = field_object(field_object(field_object(native, "evidence"), "capabilities"), "process");
     const auto pid = field_int(process, "pid", -1);
     if (pid >= 0) {

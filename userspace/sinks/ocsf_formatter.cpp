@@ -58,6 +58,9 @@ json container(const json& native_container) {
   if (!pod.empty()) {
     out["pod_uuid"] = pod;
   }
+  if (!field_object(native_container, "kubernetes").empty()) {
+    out["orchestrator"] = "Kubernetes";
+  }
   const auto& labels = field_object(native_container, "labels");
   if (!labels.empty()) {
     out["labels"] = json::array();
@@ -139,6 +142,10 @@ json detection_finding(const json& native, const std::string& version) {
                       {{"rule", rule},
                        {"references", native.contains("references") ? native["references"] : json::object()},
                        {"cgroup", field_string(native_container, "cgroup")}}}};
+  if (const auto& kubernetes = field_object(native_container, "kubernetes"); !kubernetes.empty()) {
+    // OCSF's container has no namespace or pod name: kept here, as given.
+    out["unmapped"]["privsentry"]["kubernetes"] = kubernetes;
+  }
   return out;
 }
 

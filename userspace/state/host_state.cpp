@@ -49,7 +49,7 @@ Container* HostState::find(const std::string& key) {
 }
 
 Container* HostState::find_docker(const std::string& id) {
-  return find(std::string(to_string(ContainerRuntime::kDocker)) + "/" + id);
+  return find(std::string(to_string(engine_runtime_)) + "/" + id);
 }
 
 std::vector<Container*> HostState::containers() {
@@ -71,7 +71,7 @@ Container* HostState::create(ContainerRef ref, std::uint64_t boot_ns) {
   container->ref = std::move(ref);
   container->first_seen_boot_ns = boot_ns;
   container->docker_status =
-      container->ref.runtime == ContainerRuntime::kDocker ? DockerStatus::kPending : DockerStatus::kNotApplicable;
+      container->ref.runtime == engine_runtime_ ? DockerStatus::kPending : DockerStatus::kNotApplicable;
   auto* raw = container.get();
   containers_.emplace(raw->key, std::move(container));
   return raw;

@@ -45,6 +45,11 @@ class HostState {
 
   [[nodiscard]] const HostFacts& facts() const { return facts_; }
 
+  // The runtime whose containers the engine API is asked about: Docker's,
+  // or podman's when the socket is podman's Docker-compatible one.
+  void set_engine_runtime(ContainerRuntime runtime) { engine_runtime_ = runtime; }
+  [[nodiscard]] ContainerRuntime engine_runtime() const { return engine_runtime_; }
+
   StateChange apply(const CgroupEvent& event);
   StateChange apply(const ExecEvent& event, Observation observed_by = Observation::kExec);
   StateChange apply(const ForkEvent& event);
@@ -73,6 +78,7 @@ class HostState {
   std::uint32_t tracked_hierarchy_;
   ContainerCgroupRegistry& registry_;
   HostStateLimits limits_;
+  ContainerRuntime engine_runtime_ = ContainerRuntime::kDocker;
 
   std::map<std::string, std::unique_ptr<Container>> containers_;
   // Every event goes through these: they point at the container itself (its

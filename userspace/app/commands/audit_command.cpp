@@ -107,6 +107,7 @@ int audit_command(const AuditOptions& options) {
     ReportSink sink(report);
     SensorOptions sensor_options;
     sensor_options.docker_disabled_reason = "Docker enrichment is off (--no-docker)";
+    sensor_options.engine_runtime = engine_runtime(options.common);
     Sensor sensor(context->facts, context->tracked.hierarchy_id, registry,
                   context->docker_socket.empty() ? nullptr : &inspections, devices, sink, clock, sensor_options);
 

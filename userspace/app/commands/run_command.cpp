@@ -172,6 +172,7 @@ nlohmann::json record_header(const RunOptions& options, const HostContext& conte
           {"tracked_hierarchy", context.tracked.name},
           {"tracked_hierarchy_id", context.tracked.hierarchy_id},
           {"docker", context.docker_socket.empty() ? std::string("disabled") : context.docker_socket},
+          {"engine", options.common.engine},
           {"docker_grace_ms", options.docker_grace_ms},
           {"device_recheck_s", options.device_recheck_s}};
 }
@@ -299,6 +300,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   sensor_options.docker_grace = std::chrono::milliseconds(options.docker_grace_ms);
   sensor_options.device_recheck = std::chrono::milliseconds(1000ULL * options.device_recheck_s);
   sensor_options.docker_disabled_reason = "Docker enrichment is off (--no-docker)";
+  sensor_options.engine_runtime = engine_runtime(options.common);
   Sensor sensor(context.facts, context.tracked.hierarchy_id, registry, watcher ? &*watcher : nullptr, devices, sink,
                 clock, sensor_options);
 
