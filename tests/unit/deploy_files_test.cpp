@@ -2,12 +2,15 @@
 // more and no less: the table is what doctor prints and what the sensor
 // drops to, so a capability added to one must be added to the other.
 #include <gtest/gtest.h>
+
+#include <set>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "app/sensor_privileges.hpp"
+#include "enrich/oci_bundle_locator.hpp"
 
 namespace privsentry {
 namespace {
@@ -118,8 +121,19 @@ TEST(DeployFilesTest, DaemonSetMountsTheHostReadOnlyButItsState) {
   }
   for (const auto& volume : pod["volumes"]) {
     const auto path = volume["hostPath"]["path"].as<std::string>();
-    EXPECT_TRUE(path == "/sys/fs/cgroup" || path == "/run/docker.sock" || path == "/var/lib/privsentry") << path;
+    EXPECT_TRUE(path == "/sys/fs/cgroup" || path == "/run/docker.sock" || path == "/var/lib/privsentry" ||
+                path == "/run/containerd/io.containerd.runtime.v2.task" ||
+                path == "/run/containers/storage/overlay-containers")
+        << path;
   }
+  // The bundle directories are mounted where the sensor looks by default.
+  const auto defaults = OciBundleLocator::default_roots();
+  std::set<std::string> mounted;
+  for (const auto& mount : pod["containers"][0]["volumeMounts"]) {
+    mounted.insert(mount["mountPath"].as<std::string>());
+  }
+  EXPECT_TRUE(mounted.contains(defaults.containerd.front().string()));
+  EXPECT_TRUE(mounted.contains(defaults.containers_storage.front().string()));
 }
 
 }  // namespace
