@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 shift || true
-all=(cgroup_path docker_json devices_list event_decoder record_reader config_file device_program device_helper_answer)
+all=(cgroup_path docker_json devices_list event_decoder record_reader config_file device_program device_helper_answer oci_spec)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
