@@ -146,6 +146,8 @@ TEST(DoctorPrivilegesE2E, ListsEachCapabilityWithWhyAndTriesTheDrop) {
   EXPECT_NE(doctor.out.find("[ok]   device helper: drop to CAP_NET_ADMIN, CAP_SYS_ADMIN with no_new_privs: works here"),
             std::string::npos)
       << doctor.out;
+  // The helper itself, started as run starts it, reads the unified root's programs.
+  EXPECT_NE(doctor.out.find("[ok]   device helper reads cgroup v2 device programs: "), std::string::npos) << doctor.out;
 }
 
 }  // namespace

@@ -1,14 +1,18 @@
 #include "app/commands/doctor_command.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "app/sensor_privileges.hpp"
 #include "enrich/docker_client.hpp"
 #include "kernel/bpf_loader.hpp"
+#include "kernel/device_program_broker.hpp"
 #include "kernel/feature_probe.hpp"
+#include "util/file.hpp"
 #include "util/text.hpp"
 
 namespace privsentry {
@@ -56,6 +60,33 @@ void print_privileges() {
        helper ? "works here" : "failed: cgroup v2 device programs would read as unknown");
 }
 
+// The helper privsentry run forks to read cgroup v2 device programs, started
+// the same way and asked about the hierarchy's root.
+void check_device_helper(const CgroupMount& unified) {
+  auto broker = DeviceProgramBroker::start([]() -> std::optional<Error> {
+    auto dropped = drop_privileges(device_helper_capabilities());
+    return dropped ? std::nullopt : std::optional<Error>(dropped.error());
+  });
+  if (!broker) {
+    line("device helper", false, broker.error().message + ": cgroup v2 device programs would read as unknown");
+    return;
+  }
+  const UniqueFd root(::open(unified.mount_point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    line("device helper", false, "open " + unified.mount_point.string() + ": " + errno_text(errno));
+    return;
+  }
+  auto programs = (*broker)->effective_programs(root.get());
+  std::string error = programs ? std::string() : programs.error().message;
+  for (const auto& program : programs ? *programs : std::vector<DeviceProgram>{}) {
+    if (error.empty() && !program.error.empty()) {
+      error = program.error;
+    }
+  }
+  line("device helper reads cgroup v2 device programs", error.empty(),
+       error.empty() ? std::to_string(programs->size()) + " effective on " + unified.mount_point.string() : error);
+}
+
 }  // namespace
 
 int doctor_command(const DoctorOptions& options) {
@@ -99,8 +130,12 @@ int doctor_command(const DoctorOptions& options) {
   }
   line("tracked hierarchy", true, context->tracked.name + " at " + context->tracked.mount_point.string());
   const bool v1_devices = context->layout.v1_controller("devices") != nullptr;
-  line("device restrictions read from", true,
-       v1_devices ? "cgroup v1 devices.list" : "cgroup v2 BPF_CGROUP_DEVICE programs");
+  const bool v2_programs = context->layout.unified() != nullptr;
+  line("device restrictions read from", v1_devices || v2_programs,
+       v1_devices && v2_programs ? "cgroup v1 devices.list and cgroup v2 BPF_CGROUP_DEVICE programs (both apply)"
+       : v1_devices              ? "cgroup v1 devices.list"
+       : v2_programs             ? "cgroup v2 BPF_CGROUP_DEVICE programs"
+                                 : "nothing: no devices controller is mounted");
 
   std::cout << "\nKernel features\n";
   for (const auto& check : probe_kernel_features()) {
@@ -132,6 +167,20 @@ int doctor_command(const DoctorOptions& options) {
 
   std::cout << "\nPrivileges (what privsentry run needs; it drops the rest once its probes are attached)\n";
   print_privileges();
+  if (const auto* unified = context->layout.unified()) {
+    check_device_helper(*unified);
+  }
+
+  std::cout << "\nOther runtimes (OCI bundles: containerd, CRI-O, podman)\n";
+  const auto roots = bundle_roots(options.common);
+  for (const auto& dir : roots.containerd) {
+    line("containerd task state " + dir.string(), std::filesystem::is_directory(dir),
+         std::filesystem::is_directory(dir) ? "read" : "absent: no containerd bundles here");
+  }
+  for (const auto& dir : roots.containers_storage) {
+    line("containers/storage " + dir.string(), std::filesystem::is_directory(dir),
+         std::filesystem::is_directory(dir) ? "read" : "absent: no CRI-O or podman bundles here");
+  }
 
   std::cout << "\nDocker\n";
   if (context->docker_socket.empty()) {
