@@ -3,8 +3,8 @@
 // drops to, so a capability added to one must be added to the other.
 #include <gtest/gtest.h>
 
-#include <set>
 #include <yaml-cpp/yaml.h>
+#include <set>
 
 #include <fstream>
 #include <sstream>
