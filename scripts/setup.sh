@@ -13,6 +13,8 @@ packages=(
   libbenchmark-dev bpftrace
   # the test Docker engine and its image (scripts/test-env.sh); containerd's ctr and podman for the other runtimes
   docker.io runc containerd busybox-static jq file util-linux procps ca-certificates podman
+  # the kernel matrix (tests/kernels): Debian's kernels booted under qemu into a busybox initramfs
+  qemu-system-x86 cpio
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,7 +3,8 @@
 # then runs the unit tests, the format check and the end-to-end tests (which
 # start a private Docker engine through the e2e.docker fixture and stop it);
 # then the unit and end-to-end tests again, built with AddressSanitizer and
-# UndefinedBehaviorSanitizer; then a short run of each fuzz target.
+# UndefinedBehaviorSanitizer; then a short run of each fuzz target; then the
+# kernel matrix (tests/kernels/run.sh: other kernels booted under qemu).
 #
 #   scripts/test.sh                 everything
 #   scripts/test.sh -R Sensor       only the plain build's ctest, with these arguments
@@ -34,3 +35,6 @@ cmake --build build-sanitize -j"$(nproc)"
 
 echo "test: each fuzz target for ${PRIVSENTRY_FUZZ_SECONDS:-20} s" >&2
 ./scripts/fuzz.sh "${PRIVSENTRY_FUZZ_SECONDS:-20}"
+
+echo "test: the kernel matrix (Debian 12's 6.1 and 6.12 kernels under qemu, and this host's)" >&2
+tests/kernels/run.sh --binary build/privsentry --minicontainer build/tests/kernels/minicontainer

@@ -3,18 +3,20 @@
 # tier in turn, each time with two containers made by hand (new mount, pid
 # and uts namespaces): one that holds every capability and uses
 # CAP_SYS_ADMIN, one reduced to Docker's default capabilities and device
-# rules. Prints what it saw between marker lines; tests/kernels/run.sh judges.
+# rules, both made by minicontainer (a runtime's steps, nothing exec'd inside
+# before the workload). Prints what it saw between marker lines; tests/kernels/run.sh judges.
 # Runs as root, inside a guest (guest-init.sh) or on the host itself. POSIX
-# sh, busybox's applets and setpriv only.
+# sh, busybox's applets and minicontainer only.
 set -u
 kernel=$1
 binary=${PRIVSENTRY:-privsentry}
+container=${PRIVSENTRY_MINICONTAINER:-minicontainer}
 tiers=${PRIVSENTRY_TIERS:-auto tracepoint fentry kprobe}
 devices=/sys/fs/cgroup/devices
 work=$(mktemp -d /tmp/privsentry-kernel.XXXXXX)
 
-# Docker's default capabilities and device rules.
-default_caps=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+net_bind_service,+net_raw,+sys_chroot,+mknod,+audit_write,+setfcap
+# Docker's default device rules (minicontainer --default-caps has its
+# capabilities).
 default_devices="c 1:3 rwm
 c 1:5 rwm
 c 1:7 rwm
@@ -34,7 +36,7 @@ mntns() { readlink "/proc/$1/ns/mnt" | tr -cd '0-9'; }
 
 echo "=== PRIVSENTRY-KERNEL $kernel BEGIN $(uname -r)"
 echo "=== DOCTOR BEGIN"
-"$binary" doctor --no-docker 2>&1 | sed -n '/Capability tiers/,/^Privileges/p'
+"$binary" doctor --no-docker 2>&1 | sed -n '/^Kernel features/,/^Privileges/p'
 echo "=== DOCTOR END"
 
 for tier in $tiers; do
@@ -51,9 +53,9 @@ for tier in $tiers; do
     if [ "$waited" -ge 180 ] || ! kill -0 "$sensor" 2>/dev/null; then break; fi
   done
 
-  sh -c "echo \$\$ > $devices/psfull-$tier/cgroup.procs && exec unshare -m -p -u -f --mount-proc sh -c 'hostname full; mount -t tmpfs none /mnt; sleep 4'" &
+  "$container" --cgroup "$devices/psfull-$tier" -- sh -c 'mount -t tmpfs none /mnt; sleep 4' &
   full=$!
-  sh -c "echo \$\$ > $devices/psdefault-$tier/cgroup.procs && exec setpriv --bounding-set $default_caps --inh-caps -all -- unshare -m -p -u -f --mount-proc sh -c 'hostname default; sleep 4'" &
+  "$container" --cgroup "$devices/psdefault-$tier" --default-caps -- sleep 4 &
   default=$!
   sleep 1
   full_id="mntns-$(mntns $full)"
