@@ -126,23 +126,31 @@ Expected<bool> load_config_file(const std::filesystem::path& path, ConfigValues&
       return true;
     };
   };
-  // A path or a list of paths.
-  auto texts_into = [&ctx](std::vector<std::string>& target) {
-    return [&target, &ctx](const std::string& key, const YAML::Node& node) -> Expected<bool> {
-      std::vector<std::string> paths;
-      if (node.IsScalar()) {
-        paths.push_back(node.as<std::string>());
-      } else if (node.IsSequence()) {
-        for (const auto& item : node) {
-          if (!item.IsScalar()) {
-            return ctx.error(item, key, "each entry is a path");
-          }
-          paths.push_back(item.as<std::string>());
+  // A string or a list of strings.
+  auto list_of = [&ctx](const std::string& key, const YAML::Node& node, const std::string& what,
+                        const std::string& plural) -> Expected<std::vector<std::string>> {
+    std::vector<std::string> items;
+    if (node.IsScalar()) {
+      items.push_back(node.as<std::string>());
+    } else if (node.IsSequence()) {
+      for (const auto& item : node) {
+        if (!item.IsScalar()) {
+          return ctx.error(item, key, "each entry is " + what);
         }
-      } else {
-        return ctx.error(node, key, "expected a path or a list of paths");
+        items.push_back(item.as<std::string>());
       }
-      target = std::move(paths);
+    } else {
+      return ctx.error(node, key, "expected " + what + " or a list of " + plural);
+    }
+    return items;
+  };
+  auto texts_into = [&list_of](std::vector<std::string>& target) {
+    return [&target, &list_of](const std::string& key, const YAML::Node& node) -> Expected<bool> {
+      auto paths = list_of(key, node, "a path", "paths");
+      if (!paths) {
+        return paths.error();
+      }
+      target = std::move(*paths);
       return true;
     };
   };
@@ -194,19 +202,11 @@ Expected<bool> load_config_file(const std::filesystem::path& path, ConfigValues&
       {"record", text_into(run.record_path)},
       {"output",
        [&](const std::string& key, const YAML::Node& node) -> Expected<bool> {
-         std::vector<std::string> uris;
-         if (node.IsScalar()) {
-           uris.push_back(node.as<std::string>());
-         } else if (node.IsSequence()) {
-           for (const auto& item : node) {
-             if (!item.IsScalar()) {
-               return ctx.error(item, key, "each output is a URI string");
-             }
-             uris.push_back(item.as<std::string>());
-           }
-         } else {
-           return ctx.error(node, key, "expected a URI or a list of URIs");
+         auto listed = list_of(key, node, "a URI", "URIs");
+         if (!listed) {
+           return listed.error();
          }
+         auto& uris = *listed;
          for (std::size_t i = 0; i < uris.size(); ++i) {
            if (auto spec = parse_output_uri(uris[i]); !spec) {
              return ctx.error(node.IsSequence() ? node[i] : node, key, spec.error().message);

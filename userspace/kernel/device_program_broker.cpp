@@ -80,27 +80,37 @@ Expected<std::string> read_frame(int fd) {
   return payload;
 }
 
+// A request's shape: one byte, with room for one descriptor beside it.
+struct FdMessage {
+  FdMessage() {
+    header.msg_iov = &io;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof(control);
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+
+  char byte = 'Q';
+  iovec io{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+};
+
 // Receives one request: a byte and, with it, a cgroup directory descriptor.
 // Returns -1 with `eof` set when the sensor has gone.
 int receive_request(int sock, bool& eof) {
-  char byte = 0;
-  iovec io{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof(control);
+  FdMessage message;
   ssize_t n = 0;
   do {
-    n = ::recvmsg(sock, &message, MSG_CMSG_CLOEXEC);
+    n = ::recvmsg(sock, &message.header, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   eof = n <= 0;
   if (n <= 0) {
     return -1;
   }
   int fd = -1;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&message.header); c != nullptr; c = CMSG_NXTHDR(&message.header, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
       std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
     }
@@ -196,22 +206,15 @@ Expected<std::vector<DeviceProgram>> DeviceProgramBroker::effective_programs(int
   if (!broken_.empty()) {
     return Error{broken_};
   }
-  char byte = 'Q';
-  iovec io{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof(control);
-  cmsghdr* c = CMSG_FIRSTHDR(&message);
+  FdMessage message;
+  cmsghdr* c = CMSG_FIRSTHDR(&message.header);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(c), &cgroup_dir_fd, sizeof(int));
   ssize_t sent = 0;
   do {
-    sent = ::sendmsg(socket_.get(), &message, MSG_NOSIGNAL);
+    sent = ::sendmsg(socket_.get(), &message.header, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
   if (sent != 1) {
     fail("the device helper is gone: " + errno_text(errno));
