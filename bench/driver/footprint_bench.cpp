@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "metrics_scraper.hpp"
 #include "probe_variant.hpp"
@@ -46,14 +48,35 @@ double status_kib(pid_t pid, const std::string& key) {
   throw std::runtime_error("no " + key + " for pid " + std::to_string(pid));
 }
 
+// The sensor and its children (the device helper): what it costs the host
+// is both together.
+std::vector<pid_t> with_children(pid_t pid) {
+  std::vector<pid_t> out{pid};
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  for (pid_t child = 0; in >> child;) {
+    out.push_back(child);
+  }
+  return out;
+}
+
+double sum(const std::vector<pid_t>& pids, const std::function<double(pid_t)>& of) {
+  double total = 0;
+  for (const auto p : pids) {
+    total += of(p);
+  }
+  return total;
+}
+
 json measure(pid_t pid, int window_s) {
-  const double cpu_before = cpu_seconds(pid);
+  const auto pids = with_children(pid);
+  const double cpu_before = sum(pids, cpu_seconds);
   const auto start = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(window_s));
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return {{"cpu_percent_of_a_core", (cpu_seconds(pid) - cpu_before) / elapsed * 100.0},
-          {"rss_mib", status_kib(pid, "VmRSS") / 1024.0},
-          {"peak_rss_mib", status_kib(pid, "VmHWM") / 1024.0},
+  return {{"cpu_percent_of_a_core", (sum(pids, cpu_seconds) - cpu_before) / elapsed * 100.0},
+          {"rss_mib", sum(pids, [](pid_t p) { return status_kib(p, "VmRSS"); }) / 1024.0},
+          {"peak_rss_mib", sum(pids, [](pid_t p) { return status_kib(p, "VmHWM"); }) / 1024.0},
+          {"processes", pids.size()},
           {"window_s", window_s}};
 }
 

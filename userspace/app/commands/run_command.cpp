@@ -206,24 +206,10 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   }
   // Signals are blocked before any thread starts, so only the signalfd sees them.
   UniqueFd signal_fd = make_signalfd();
-  auto loaded = BpfLoader::load(config);
-  if (!loaded) {
-    spdlog::critical("{}", loaded.error().message);
-    return 2;
-  }
-  BpfLoader& loader = **loaded;
-  spdlog::info("probes attached; capability tier: {}", to_string(loader.tier()));
-
-  const SystemClock system_clock;
-  HeldClock clock(system_clock);
-  // Containers already running: the probes are attached, so anything that
-  // starts during the scan is in the ring buffer as well. The scan reads
-  // every process's namespaces, the last thing that needs CAP_SYS_PTRACE.
-  const ProcScanner scanner("/proc", context.facts, context.tracked);
-  const auto scanned = scanner.scan(clock.boot_now_ns());
   // Reading a cgroup v2 device program needs CAP_SYS_ADMIN: a helper process
-  // keeps it (and nothing else the sensor had), forked now while the sensor
-  // is single-threaded. Without it such programs read as unknown.
+  // keeps it (and nothing else the sensor had), forked now, while the sensor
+  // is single-threaded and before loading fills its heap (the helper would
+  // keep a private copy of it). Without it such programs read as unknown.
   std::unique_ptr<DeviceProgramBroker> device_programs;
   nlohmann::json device_helper = "off: cgroup2 is not mounted";
   if (context.layout.unified() != nullptr) {
@@ -242,6 +228,22 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
       spdlog::warn("cgroup v2 device programs cannot be evaluated: {}", broker.error().message);
     }
   }
+
+  auto loaded = BpfLoader::load(config);
+  if (!loaded) {
+    spdlog::critical("{}", loaded.error().message);
+    return 2;
+  }
+  BpfLoader& loader = **loaded;
+  spdlog::info("probes attached; capability tier: {}", to_string(loader.tier()));
+
+  const SystemClock system_clock;
+  HeldClock clock(system_clock);
+  // Containers already running: the probes are attached, so anything that
+  // starts during the scan is in the ring buffer as well. The scan reads
+  // every process's namespaces, the last thing that needs CAP_SYS_PTRACE.
+  const ProcScanner scanner("/proc", context.facts, context.tracked);
+  const auto scanned = scanner.scan(clock.boot_now_ns());
   // From here on the sensor reads what attackers control; it does so with
   // the capabilities it still needs and nothing else. No thread runs yet,
   // and every thread started below inherits the reduced credentials.
