@@ -55,6 +55,9 @@ class Reader {
       return false;
     }
     value.resize(count);
+    if (count == 0) {
+      return true;  // an empty vector's data() may be null, which memcpy may not take
+    }
     std::memcpy(value.data(), bytes_.data(), count * sizeof(bpf_insn));
     bytes_.remove_prefix(count * sizeof(bpf_insn));
     return true;
@@ -80,7 +83,9 @@ std::string encode_device_programs(const DeviceProgramAnswer& answer) {
     put_u32(out, program.id);
     put_text(out, program.error);
     put_u32(out, static_cast<std::uint32_t>(program.insns.size()));
-    out.append(reinterpret_cast<const char*>(program.insns.data()), program.insns.size() * sizeof(bpf_insn));
+    if (!program.insns.empty()) {
+      out.append(reinterpret_cast<const char*>(program.insns.data()), program.insns.size() * sizeof(bpf_insn));
+    }
   }
   return out;
 }
