@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "enrich/oci_spec_parser.hpp"
+#include "state/cgroup_path_parser.hpp"
 #include "state/proc_parsers.hpp"
 #include "util/file.hpp"
 
@@ -20,23 +21,6 @@ bool safe_component(const std::string& s) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
            c == '.';
   });
-}
-
-std::vector<std::string> components(const std::string& path) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto end = path.find('/', start);
-    const auto part = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!part.empty()) {
-      out.push_back(part);
-    }
-    if (end == std::string::npos) {
-      break;
-    }
-    start = end + 1;
-  }
-  return out;
 }
 
 // The cgroup of a process: the unified hierarchy's where it has one, else
@@ -89,7 +73,7 @@ bool cgroups_path_matches(const std::string& cgroups_path, const std::string& pa
   }
   const auto scope =
       cgroups_path.substr(first + 1, second - first - 1) + "-" + cgroups_path.substr(second + 1) + ".scope";
-  const auto parts = components(path);
+  const auto parts = cgroup_path_components(path);
   return !parts.empty() && parts.back() == scope;
 }
 
@@ -142,13 +126,13 @@ std::optional<Expected<OciBundle>> OciBundleLocator::find(const ContainerRef& re
   std::string id = ref.runtime == ContainerRuntime::kUnmanaged ? std::string() : ref.id;
   std::string namespace_hint;
   if (id.empty()) {
-    const auto parts = components(cgroup);
+    const auto parts = cgroup_path_components(cgroup);
     if (parts.empty()) {
       return std::nullopt;
     }
-    id = id_from_component(parts.back());
+    id = id_from_component(std::string(parts.back()));
     if (parts.size() == 2) {
-      namespace_hint = parts.front();  // ctr with cgroupfs: /<namespace>/<id>
+      namespace_hint = std::string(parts.front());  // ctr with cgroupfs: /<namespace>/<id>
     }
   }
   for (const auto& candidate : candidates(id, namespace_hint)) {

@@ -25,9 +25,7 @@ std::string_view to_string(ContainerRuntime runtime) {
   return "unmanaged";
 }
 
-namespace {
-
-std::vector<std::string_view> components(std::string_view path) {
+std::vector<std::string_view> cgroup_path_components(std::string_view path) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
   while (start < path.size()) {
@@ -42,6 +40,8 @@ std::vector<std::string_view> components(std::string_view path) {
   }
   return out;
 }
+
+namespace {
 
 bool strip_prefix(std::string_view& s, std::string_view prefix) {
   if (s.substr(0, prefix.size()) != prefix) {
@@ -130,7 +130,7 @@ std::string_view id_of(std::string_view component) {
 }  // namespace
 
 std::optional<ContainerRef> parse_container_cgroup(std::string_view path) {
-  const auto parts = components(path);
+  const auto parts = cgroup_path_components(path);
   std::string pod_uid;
   std::string prefix;
   for (std::size_t i = 0; i < parts.size(); ++i) {

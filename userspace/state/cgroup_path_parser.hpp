@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "privsentry/container_ref.hpp"
 
@@ -17,5 +18,8 @@ namespace privsentry {
 // creating "docker-<fake>.scope" inside its own cgroup to pose as another
 // container) belongs to it. Ids must be 64 lowercase hex digits.
 std::optional<ContainerRef> parse_container_cgroup(std::string_view path);
+
+// The non-empty components of a cgroup path, in order.
+std::vector<std::string_view> cgroup_path_components(std::string_view path);
 
 }  // namespace privsentry
