@@ -179,4 +179,19 @@ Expected<ThreadPrivileges> drop_privileges(CapabilitySet keep) {
   return after;
 }
 
+std::string join_capability_names(CapabilitySet set, std::string_view if_empty) {
+  std::string text;
+  for (const auto& name : set.names()) {
+    text += (text.empty() ? "" : ", ") + name;
+  }
+  return text.empty() ? std::string(if_empty) : text;
+}
+
+Expected<std::unique_ptr<DeviceProgramBroker>> start_device_helper() {
+  return DeviceProgramBroker::start([]() -> std::optional<Error> {
+    auto dropped = drop_privileges(device_helper_capabilities());
+    return dropped ? std::nullopt : std::optional<Error>(dropped.error());
+  });
+}
+
 }  // namespace privsentry

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
+#include "kernel/device_program_broker.hpp"
 #include "privsentry/capability_set.hpp"
 #include "util/expected.hpp"
 
@@ -53,5 +56,12 @@ Expected<ThreadPrivileges> read_thread_privileges();
 // any other thread, which then inherit the result. Returns the credentials
 // it left, read back from the kernel.
 Expected<ThreadPrivileges> drop_privileges(CapabilitySet keep);
+
+// "CAP_NET_ADMIN, CAP_SYS_ADMIN", or `if_empty`.
+std::string join_capability_names(CapabilitySet set, std::string_view if_empty);
+
+// Forks the device-program helper, reduced to device_helper_capabilities()
+// (what run does, and doctor tries). Call while single-threaded.
+Expected<std::unique_ptr<DeviceProgramBroker>> start_device_helper();
 
 }  // namespace privsentry

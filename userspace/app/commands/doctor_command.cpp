@@ -38,14 +38,6 @@ bool drop_works(CapabilitySet keep) {
   return child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-std::string names_or_none(CapabilitySet set) {
-  std::string out;
-  for (const auto& name : set.names()) {
-    out += (out.empty() ? "" : ", ") + name;
-  }
-  return out.empty() ? "no capability" : out;
-}
-
 void print_privileges() {
   auto held = read_thread_privileges();
   for (const auto& need : sensor_capability_needs()) {
@@ -53,20 +45,18 @@ void print_privileges() {
     line(capability_name(need.capability) + " (" + std::string(to_string(need.holder)) + ")", has, need.why);
   }
   const bool sensor = drop_works(sensor_kept_capabilities());
-  line("sensor: drop to " + names_or_none(sensor_kept_capabilities()) + " with no_new_privs", sensor,
-       sensor ? "works here" : "failed: privsentry run would refuse to start");
+  line("sensor: drop to " + join_capability_names(sensor_kept_capabilities(), "no capability") + " with no_new_privs",
+       sensor, sensor ? "works here" : "failed: privsentry run would refuse to start");
   const bool helper = drop_works(device_helper_capabilities());
-  line("device helper: drop to " + names_or_none(device_helper_capabilities()) + " with no_new_privs", helper,
-       helper ? "works here" : "failed: cgroup v2 device programs would read as unknown");
+  line("device helper: drop to " + join_capability_names(device_helper_capabilities(), "no capability") +
+           " with no_new_privs",
+       helper, helper ? "works here" : "failed: cgroup v2 device programs would read as unknown");
 }
 
 // The helper privsentry run forks to read cgroup v2 device programs, started
 // the same way and asked about the hierarchy's root.
 void check_device_helper(const CgroupMount& unified) {
-  auto broker = DeviceProgramBroker::start([]() -> std::optional<Error> {
-    auto dropped = drop_privileges(device_helper_capabilities());
-    return dropped ? std::nullopt : std::optional<Error>(dropped.error());
-  });
+  auto broker = start_device_helper();
   if (!broker) {
     line("device helper", false, broker.error().message + ": cgroup v2 device programs would read as unknown");
     return;

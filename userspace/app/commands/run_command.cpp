@@ -37,14 +37,6 @@
 namespace privsentry {
 namespace {
 
-std::string join_names(CapabilitySet set) {
-  std::string text;
-  for (const auto& name : set.names()) {
-    text += (text.empty() ? "" : ", ") + name;
-  }
-  return text.empty() ? "none" : text;
-}
-
 constexpr std::uint64_t kTickMs = 250;
 // Records do not wake the sensor one by one (bpf/lib/common.bpf.h): it
 // collects them this often, which bounds what batching adds to detection.
@@ -214,15 +206,13 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
   nlohmann::json device_helper = "off: cgroup2 is not mounted";
   if (context.layout.unified() != nullptr) {
     const auto before = read_thread_privileges();
-    auto broker = DeviceProgramBroker::start([]() -> std::optional<Error> {
-      auto dropped = drop_privileges(device_helper_capabilities());
-      return dropped ? std::nullopt : std::optional<Error>(dropped.error());
-    });
+    auto broker = start_device_helper();
     if (broker) {
       device_programs = std::move(*broker);
       const CapabilitySet held = before ? device_helper_capabilities() & before->permitted : CapabilitySet{};
       device_helper = {{"pid", device_programs->pid()}, {"capabilities", held.names()}};
-      spdlog::info("device-program helper: pid {}, keeps {}", device_programs->pid(), join_names(held));
+      spdlog::info("device-program helper: pid {}, keeps {}", device_programs->pid(),
+                   join_capability_names(held, "none"));
     } else {
       device_helper = {{"error", broker.error().message}};
       spdlog::warn("cgroup v2 device programs cannot be evaluated: {}", broker.error().message);
@@ -252,7 +242,7 @@ int run_loop(const RunOptions& initial, const ReloadOptions& reload, HostContext
     spdlog::critical("cannot drop privileges: {}", privileges.error().message);
     return 2;
   }
-  spdlog::info("capabilities dropped; kept {}", join_names(privileges->effective));
+  spdlog::info("capabilities dropped; kept {}", join_capability_names(privileges->effective, "none"));
   auto workers = make_workers(*specs, sink_settings(options));
   if (!workers) {
     spdlog::critical("{}", workers.error().message);
